@@ -108,6 +108,14 @@ func single(name string, m *mat.Dense) *matfile.Var {
 	return matfile.NewMatrix(name, matfile.Single, r, c, denseData(m))
 }
 
+// states writes an N x T state record as the reference does: a T x N x 1
+// array (scipy's conversion of a list of T column vectors).
+func states(name string, m *mat.Dense) *matfile.Var {
+	n, T := m.Dims()
+	// Column-major T x N x 1 puts (t, i) at t + i*T: m's row-major layout.
+	return matfile.NewArray(name, matfile.Single, []int{T, n, 1}, denseData(m))
+}
+
 func column(name string, class matfile.Class, x []float64) *matfile.Var {
 	return matfile.NewMatrix(name, class, len(x), 1, x)
 }
@@ -122,22 +130,23 @@ func (n *Network) matVars() []*matfile.Var {
 	add := func(v ...*matfile.Var) { vs = append(vs, v...) }
 	t := n.Training
 	if t != nil && t.X0 != nil {
-		add(single("x0", t.X0), single("r0", t.R0))
+		add(states("x0", t.X0), states("r0", t.R0))
 	}
 	add(single("w0", n.W0), column("taus_gaus0", matfile.Single, n.TausGaus0), single("w_in0", n.WIn))
 	if t != nil && t.U != nil {
-		add(single("u", t.U), row("o", matfile.Single, t.O))
+		add(matfile.NewMatrix("u", matfile.Double, t.U.RawMatrix().Rows, t.U.RawMatrix().Cols, denseData(t.U)),
+			matfile.NewArray("o", matfile.Single, []int{len(t.O), 1, 1}, t.O))
 	}
 	add(single("w", n.W))
 	if t != nil && t.X != nil {
-		add(single("x", t.X))
+		add(states("x", t.X))
 	}
 	if t != nil && t.Target != nil {
 		add(row("target", matfile.Double, t.Target))
 	}
 	add(row("w_out", matfile.Single, n.WOut))
 	if t != nil && t.R != nil {
-		add(single("r", t.R))
+		add(states("r", t.R))
 	}
 	add(single("m", n.M), single("som_m", n.SomM),
 		matfile.NewScalar("N", matfile.Int64, float64(N)),

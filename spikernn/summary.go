@@ -17,16 +17,18 @@ func (n *Network) Summary() string {
 	var b strings.Builder
 	cfg := n.Config
 	N := n.N()
-	p := func(label, format string, a ...any) { fmt.Fprintf(&b, "%-13s"+format+"\n", append([]any{label + ":"}, a...)...) }
+	p := func(label, format string, a ...any) {
+		fmt.Fprintf(&b, "%-13s"+format+"\n", append([]any{label + ":"}, a...)...)
+	}
 
-	taskInfo := fmt.Sprintf("%s (%d input channels)", cfg.Task, n.NIn)
+	taskInfo := fmt.Sprintf("%s (inputs: %d)", cfg.Task, n.NIn)
 	if task, err := LookupTask(cfg.Task); err == nil {
-		taskInfo = fmt.Sprintf("%s (%d input channels, T = %d steps = %g ms)", cfg.Task, n.NIn, task.Steps(), float64(task.Steps())*StepMs)
+		taskInfo = fmt.Sprintf("%s (inputs: %d, T = %d steps = %g ms)", cfg.Task, n.NIn, task.Steps(), float64(task.Steps())*StepMs)
 	}
 	p("task", "%s", taskInfo)
 	p("units", "N = %d: %d excitatory, %d inhibitory, %d SOM", N, len(n.ExcIndices()), len(n.InhIndices()), len(n.SOMIndices()))
 	nz := nonzeroValues(n.W)
-	p("connections", "density %.4f (%d of %d entries nonzero; P_rec = %s)", n.ConnectionDensity(), len(nz), N*N, PyFloat(cfg.PRec))
+	p("connections", "density %.4f (%d of %d entries nonzero; P_rec = %.4g)", n.ConnectionDensity(), len(nz), N*N, cfg.PRec)
 	if len(nz) > 0 {
 		mean, sd := stat.MeanStdDev(nz, nil)
 		p("w", "nonzero entries: mean %.4g, SD %.4g, min %.4g, max %.4g", mean, sd, floats(nz, math.Min), floats(nz, math.Max))

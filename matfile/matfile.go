@@ -1,0 +1,363 @@
+// Package matfile reads and writes MATLAB Level 5 MAT-files (the format of
+// MATLAB's "save -v6" and "save -v7", GNU Octave's "save -v6"/"-v7" and
+// Python's scipy.io.savemat).
+//
+// It supports the array kinds a numerical model needs: real numeric arrays of
+// every class (double, single, int8 ... uint64), logical arrays and char
+// arrays, of any number of dimensions, stored uncompressed or zlib-compressed
+// (miCOMPRESSED), in little- or big-endian files. Other kinds (struct, cell,
+// sparse, complex, objects, function handles) are skipped when reading: their
+// names are listed in [File.Skipped], and [UpdateFile] writes them back
+// byte-for-byte. MAT-file version 7.3 (HDF5) and version 4 files are not
+// supported.
+//
+// Values are held as float64 in MATLAB's column-major order, whatever the
+// class; int64 and uint64 values beyond ±2^53 therefore lose precision.
+//
+// Reading is defensive: malformed, truncated or hostile input yields an error
+// (a *[FormatError] for malformed content) that names the problem, the byte
+// offset and, when known, the variable; no allocation is sized by a header
+// field before it has been checked against the bytes actually present.
+//
+// Writing follows scipy.io.savemat: a 128-byte header, one miMATRIX element
+// per variable (or one miCOMPRESSED element per variable with
+// WriteOptions.Compress, as MATLAB and Octave do for -v7), each class in its
+// native data type, logical as uint8 with the logical flag, and ASCII char
+// data as miUTF8. Non-ASCII text is written as miUTF16 with MATLAB's
+// dimensions (UTF-16 code units), which MATLAB and Octave read; scipy reads
+// it too unless it has characters outside the Basic Multilingual Plane
+// (scipy counts code points), and Octave cannot hold non-ASCII char
+// matrices of more than one row. [WriteFile] and [UpdateFile] replace files
+// atomically.
+package matfile
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Class is the MATLAB class of an array.
+type Class uint8
+
+// The supported MATLAB array classes.
+const (
+	Double  Class = iota + 1 // double: 64-bit floating point
+	Single                   // single: 32-bit floating point
+	Int8                     // int8
+	Uint8                    // uint8
+	Int16                    // int16
+	Uint16                   // uint16
+	Int32                    // int32
+	Uint32                   // uint32
+	Int64                    // int64 (values held as float64: exact up to ±2^53)
+	Uint64                   // uint64 (values held as float64: exact up to 2^53)
+	Char                     // char: text, held in Var.Str
+	Logical                  // logical: values 0 or 1
+)
+
+var classNames = [...]string{
+	Double: "double", Single: "single", Int8: "int8", Uint8: "uint8",
+	Int16: "int16", Uint16: "uint16", Int32: "int32", Uint32: "uint32",
+	Int64: "int64", Uint64: "uint64", Char: "char", Logical: "logical",
+}
+
+// String returns the MATLAB name of the class ("double", "int8", "char", ...),
+// or "Class(n)" for an invalid value.
+func (c Class) String() string {
+	if c.valid() {
+		return classNames[c]
+	}
+	return "Class(" + strconv.Itoa(int(c)) + ")"
+}
+
+func (c Class) valid() bool { return c >= Double && c <= Logical }
+
+// isInt reports whether c is one of the integer classes.
+func (c Class) isInt() bool { return c >= Int8 && c <= Uint64 }
+
+// intRange returns the range of an integer class as float64 values. For the
+// 64-bit classes the upper bound is the float64 nearest to the true maximum
+// (2^63 and 2^64), so that values read from a file always fit.
+func (c Class) intRange() (lo, hi float64) {
+	switch c {
+	case Int8:
+		return math.MinInt8, math.MaxInt8
+	case Uint8, Logical:
+		return 0, math.MaxUint8
+	case Int16:
+		return math.MinInt16, math.MaxInt16
+	case Uint16:
+		return 0, math.MaxUint16
+	case Int32:
+		return math.MinInt32, math.MaxInt32
+	case Uint32:
+		return 0, math.MaxUint32
+	case Int64:
+		return math.MinInt64, math.MaxInt64
+	case Uint64:
+		return 0, math.MaxUint64
+	}
+	return math.Inf(-1), math.Inf(1)
+}
+
+// Var is one MATLAB variable: a real numeric, logical or char array.
+type Var struct {
+	// Name is the variable name. Written names must be valid MATLAB names:
+	// a letter followed by letters, digits or underscores, at most 63
+	// characters.
+	Name string
+	// Class is the MATLAB class of the array.
+	Class Class
+	// Dims holds the MATLAB dimensions (rows, columns, pages, ...); it
+	// always has at least 2 entries.
+	Dims []int
+	// Data holds the values of numeric and logical arrays in MATLAB's
+	// column-major order; len(Data) is the product of Dims. It is nil for
+	// Char arrays.
+	Data []float64
+	// Str holds the text of a Char array: for a 1-by-n char row the text
+	// itself; for an m-by-n char matrix the m rows joined with "\n". Data
+	// decoded from the file as UTF-16 (MATLAB's own character unit) is
+	// converted to UTF-8; the number of columns in Dims counts UTF-16 code
+	// units. Empty for other classes.
+	Str string
+}
+
+// Rows returns the number of rows, Dims[0] (0 when Dims is empty).
+func (v *Var) Rows() int {
+	if len(v.Dims) == 0 {
+		return 0
+	}
+	return v.Dims[0]
+}
+
+// Cols returns the number of columns of the 2-D view of the array: the
+// product of Dims[1:] (0 when Dims is empty).
+func (v *Var) Cols() int {
+	if len(v.Dims) == 0 {
+		return 0
+	}
+	n := 1
+	for _, d := range v.Dims[1:] {
+		n *= d
+	}
+	return n
+}
+
+// Len returns the number of elements, the product of Dims (for a Char array,
+// the number of characters as MATLAB counts them). It is 0 when Dims is
+// empty.
+func (v *Var) Len() int {
+	if len(v.Dims) == 0 {
+		return 0
+	}
+	return v.Rows() * v.Cols()
+}
+
+// At returns element (i, j) of the 2-D view (Rows() by Cols()) of a numeric
+// or logical array, using column-major lookup. It panics if i or j is out of
+// range, like a slice index, or if v is a Char array.
+func (v *Var) At(i, j int) float64 {
+	r, c := v.Rows(), v.Cols()
+	if i < 0 || i >= r || j < 0 || j >= c {
+		panic(fmt.Sprintf("matfile: index (%d, %d) out of range for %s variable %q of size %s", i, j, v.Class, v.Name, dimString(v.Dims)))
+	}
+	return v.Data[i+j*r]
+}
+
+// RowMajor returns a copy of Data in row-major order for the 2-D view of the
+// array (Rows() by Cols()): element (i, j) is at index i*Cols()+j. It
+// returns nil for Char arrays and for arrays whose Data does not match Dims.
+func (v *Var) RowMajor() []float64 {
+	r, c := v.Rows(), v.Cols()
+	if v.Class == Char || len(v.Data) != r*c {
+		return nil
+	}
+	out := make([]float64, r*c)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			out[i*c+j] = v.Data[i+j*r]
+		}
+	}
+	return out
+}
+
+// Scalar returns the only value of a numeric or logical array with exactly
+// one element. Otherwise it returns an error naming the variable.
+func (v *Var) Scalar() (float64, error) {
+	if v.Class == Char {
+		return 0, fmt.Errorf("matfile: variable %q is a char array, not a numeric scalar", v.Name)
+	}
+	if v.Len() != 1 || len(v.Data) != 1 {
+		return 0, fmt.Errorf("matfile: variable %q is a %s %s array, not a scalar", v.Name, dimString(v.Dims), v.Class)
+	}
+	return v.Data[0], nil
+}
+
+// NewMatrix returns a rows-by-cols numeric or logical variable of the given
+// class from values in row-major order (as in Go's [][]float64 or gonum's
+// mat.Dense); they are copied into column-major order. It panics if
+// len(rowMajor) != rows*cols, if a dimension is negative or if class is Char
+// (use [NewString]).
+func NewMatrix(name string, class Class, rows, cols int, rowMajor []float64) *Var {
+	checkNumericClass("NewMatrix", class)
+	if rows < 0 || cols < 0 || len(rowMajor) != rows*cols {
+		panic(fmt.Sprintf("matfile: NewMatrix(%q): %d values for a %dx%d matrix", name, len(rowMajor), rows, cols))
+	}
+	data := make([]float64, rows*cols)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			data[i+j*rows] = rowMajor[i*cols+j]
+		}
+	}
+	return &Var{Name: name, Class: class, Dims: []int{rows, cols}, Data: data}
+}
+
+// NewArray returns an N-D numeric or logical variable with the given MATLAB
+// dimensions (at least 2) and values in column-major order. dims is copied;
+// colMajor is retained, not copied. It panics if len(colMajor) is not the
+// product of dims, if fewer than 2 dimensions are given, if a dimension is
+// negative, or if class is Char (use [NewString]).
+func NewArray(name string, class Class, dims []int, colMajor []float64) *Var {
+	checkNumericClass("NewArray", class)
+	n, err := dimsProduct(dims)
+	if err != nil || len(dims) < 2 || n != len(colMajor) {
+		panic(fmt.Sprintf("matfile: NewArray(%q): %d values for dimensions %v", name, len(colMajor), dims))
+	}
+	return &Var{Name: name, Class: class, Dims: append([]int(nil), dims...), Data: colMajor}
+}
+
+// NewScalar returns a 1x1 numeric or logical variable. It panics if class is
+// Char.
+func NewScalar(name string, class Class, x float64) *Var {
+	checkNumericClass("NewScalar", class)
+	return &Var{Name: name, Class: class, Dims: []int{1, 1}, Data: []float64{x}}
+}
+
+// NewString returns a 1-by-n char row holding s (a UTF-8 string); n counts
+// UTF-16 code units, as MATLAB does. Newlines in s are kept as characters of
+// the single row. The empty string gives a 0x0 char array, like MATLAB's
+// empty string literal.
+func NewString(name, s string) *Var {
+	if s == "" {
+		return &Var{Name: name, Class: Char, Dims: []int{0, 0}}
+	}
+	return &Var{Name: name, Class: Char, Dims: []int{1, utf16Len(s)}, Str: s}
+}
+
+// NewLogical returns a rows-by-cols logical variable from values in
+// row-major order. It panics if len(rowMajor) != rows*cols or a dimension is
+// negative.
+func NewLogical(name string, rows, cols int, rowMajor []bool) *Var {
+	if rows < 0 || cols < 0 || len(rowMajor) != rows*cols {
+		panic(fmt.Sprintf("matfile: NewLogical(%q): %d values for a %dx%d matrix", name, len(rowMajor), rows, cols))
+	}
+	data := make([]float64, rows*cols)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			if rowMajor[i*cols+j] {
+				data[i+j*rows] = 1
+			}
+		}
+	}
+	return &Var{Name: name, Class: Logical, Dims: []int{rows, cols}, Data: data}
+}
+
+func checkNumericClass(fn string, class Class) {
+	if !class.valid() || class == Char {
+		panic(fmt.Sprintf("matfile: %s: class %v is not a numeric or logical class", fn, class))
+	}
+}
+
+// File is the content of a MAT-file.
+type File struct {
+	// Header is the descriptive text of the 128-byte file header, with
+	// trailing spaces and NUL bytes removed.
+	Header string
+	// Vars holds the supported variables in file order.
+	Vars []*Var
+	// Skipped holds, in file order, the names of variables of unsupported
+	// kinds (struct, cell, sparse, complex, object, function handle, ...),
+	// which were skipped without error. Nameless top-level elements, which
+	// MATLAB's load ignores, are skipped too and listed as "". (MATLAB's
+	// subsystem data element, which the header points to, is not listed.)
+	Skipped []string
+
+	entries   []entry // every top-level variable in file order
+	bigEndian bool
+}
+
+// entry is one top-level element of a file, kept so that UpdateFile can
+// write the file back in order. Exactly one of v and raw is used when
+// writing: v if set, otherwise raw, the complete element bytes (tag
+// included) in the byte order of the file they were read from. subsys marks
+// the element that the header's subsystem data offset points to (MATLAB's
+// class data for objects); it is not a variable.
+type entry struct {
+	name   string
+	v      *Var
+	raw    []byte
+	subsys bool
+}
+
+// Get returns the variable with the given name, or nil if the file holds no
+// supported variable of that name. If several have the name, the last one
+// wins, as in MATLAB's load.
+func (f *File) Get(name string) *Var {
+	for i := len(f.Vars) - 1; i >= 0; i-- {
+		if f.Vars[i].Name == name {
+			return f.Vars[i]
+		}
+	}
+	return nil
+}
+
+// dimsProduct returns the product of dims, or an error if a dimension is
+// negative or the product overflows an int.
+func dimsProduct(dims []int) (int, error) {
+	for _, d := range dims {
+		if d < 0 {
+			return 0, fmt.Errorf("negative dimension in %v", dims)
+		}
+	}
+	for _, d := range dims {
+		if d == 0 {
+			return 0, nil
+		}
+	}
+	n := 1
+	for _, d := range dims {
+		if n > math.MaxInt/d {
+			return 0, fmt.Errorf("dimensions %v overflow", dims)
+		}
+		n *= d
+	}
+	return n, nil
+}
+
+// dimString formats dimensions the way MATLAB displays them: "2x3x4".
+func dimString(dims []int) string {
+	if len(dims) == 0 {
+		return "0x0"
+	}
+	s := make([]string, len(dims))
+	for i, d := range dims {
+		s[i] = strconv.Itoa(d)
+	}
+	return strings.Join(s, "x")
+}
+
+// utf16Len returns the number of UTF-16 code units needed to encode s.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 && r <= 0x10FFFF {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}

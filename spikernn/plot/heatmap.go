@@ -1,0 +1,282 @@
+package plot
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// HeatmapOptions controls Heatmap.
+type HeatmapOptions struct {
+	// Title labels the matrix panel; XLabel and YLabel its axes (default
+	// "Presynaptic unit" and "Postsynaptic unit": W[i][j] is the weight
+	// from unit j onto unit i).
+	Title, XLabel, YLabel string
+	// Limit fixes the colour scale to [-Limit, Limit] (values beyond it get
+	// the end colours); 0 uses the largest absolute entry.
+	Limit float64
+	// Order, for a square matrix, permutes rows and columns together: row
+	// and column k show unit Order[k] (e.g. from SortEI).
+	Order []int
+	// Separators are drawn as lines before row and column k for each k
+	// (e.g. the number of excitatory units after SortEI).
+	Separators []int
+	// ColorbarLabel labels the colour bar (default "Weight").
+	ColorbarLabel string
+}
+
+// SortEI returns the unit order that lists the excitatory units first and
+// then the inhibitory ones, each in index order, and the number of
+// excitatory units (the boundary to mark), for HeatmapOptions.
+func SortEI(inh []bool) (order []int, nExc int) {
+	for i, b := range inh {
+		if !b {
+			order = append(order, i)
+		}
+	}
+	nExc = len(order)
+	for i, b := range inh {
+		if b {
+			order = append(order, i)
+		}
+	}
+	return order, nExc
+}
+
+// Heatmap draws matrix m (e.g. the effective recurrent weights) as an
+// image, row 0 at the top, with a diverging blue-white-red colour scale
+// centred at 0 and a colour bar.
+//
+// It serves the weight-matrix views behind Fig 1 (initial vs trained
+// weights) and SI Fig S3/S4 (SST motif, no Dale).
+func Heatmap(m mat.Matrix, opt HeatmapOptions) (_ *Figure, err error) {
+	defer guard(&err)
+	if m == nil {
+		return nil, badInput("no matrix")
+	}
+	rows, cols := m.Dims()
+	if rows == 0 || cols == 0 {
+		return nil, badInput("empty %d x %d matrix", rows, cols)
+	}
+	lim := 0.0
+	for i := range rows {
+		for j := range cols {
+			v := m.At(i, j)
+			if isBad(v) {
+				return nil, badInput("m[%d][%d] is %v", i, j, v)
+			}
+			lim = max(lim, math.Abs(v))
+		}
+	}
+	if opt.Limit != 0 {
+		if err := checkPositive("Limit", opt.Limit); err != nil {
+			return nil, err
+		}
+		lim = opt.Limit
+	}
+	if lim == 0 {
+		lim = 1
+	}
+	order := opt.Order
+	if order != nil {
+		if rows != cols {
+			return nil, badInput("Order needs a square matrix, got %d x %d", rows, cols)
+		}
+		if err := checkPermutation(order, rows); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range opt.Separators {
+		if s <= 0 || s >= max(rows, cols) {
+			return nil, badInput("separator %d outside (0, %d)", s, max(rows, cols))
+		}
+	}
+	cm := newDiverging(-lim, lim)
+	img := matrixRGBA(m, order, cm)
+	xl, yl := opt.XLabel, opt.YLabel
+	if xl == "" {
+		xl = "Presynaptic unit"
+	}
+	if yl == "" {
+		yl = "Postsynaptic unit"
+	}
+	if order != nil {
+		xl += " (sorted)"
+		yl += " (sorted)"
+	}
+	p := newPanel(opt.Title, xl, yl)
+	p.Add(&matrixImage{Img: img})
+	for _, s := range opt.Separators {
+		st := lineStyle(color.Gray{Y: 60}, 0.8)
+		if s < rows {
+			p.Add(hLine{Y: float64(s) - 0.5, Style: st})
+		}
+		if s < cols {
+			p.Add(vLine{X: float64(s) - 0.5, Style: st})
+		}
+	}
+	p.X.Min, p.X.Max = -0.5, float64(cols)-0.5
+	p.Y.Min, p.Y.Max = -0.5, float64(rows)-0.5
+	p.Y.Scale = gplot.InvertedScale{Normalizer: gplot.LinearScale{}}
+	p.X.Tick.Marker = countTicks{Offset: 1}
+	p.Y.Tick.Marker = countTicks{Offset: 1}
+	p.X.Padding, p.Y.Padding = 0, 0
+
+	cb := newPanel("", "", opt.ColorbarLabel)
+	if cb.Y.Label.Text == "" {
+		cb.Y.Label.Text = "Weight"
+	}
+	cb.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true, Colors: 256})
+	cb.HideX()
+	cb.X.Padding, cb.Y.Padding = 0, 0
+	cb.Title.Text = p.Title.Text // keeps the rows' data areas aligned
+	cb.Title.TextStyle.Color = color.Transparent
+
+	fig := NewFigure(1, 2).WithSize(5.6*vg.Inch, 4.6*vg.Inch).SetWidths(1, 0.05)
+	fig.SetPanel(0, 0, p)
+	fig.SetPanel(0, 1, cb)
+	return fig, nil
+}
+
+// matrixRGBA colours m (rows and columns permuted by order when not nil)
+// into an image whose pixel (j, i) is entry (i, j).
+func matrixRGBA(m mat.Matrix, order []int, cm *divergingMap) *image.RGBA {
+	rows, cols := m.Dims()
+	img := image.NewRGBA(image.Rect(0, 0, cols, rows))
+	for i := range rows {
+		for j := range cols {
+			r, c := i, j
+			if order != nil {
+				r, c = order[i], order[j]
+			}
+			img.Set(j, i, cm.color(m.At(r, c)))
+		}
+	}
+	return img
+}
+
+func checkPermutation(order []int, n int) error {
+	if len(order) != n {
+		return badInput("Order has %d entries for %d units", len(order), n)
+	}
+	seen := make([]bool, n)
+	for k, i := range order {
+		if i < 0 || i >= n || seen[i] {
+			return badInput("Order is not a permutation (entry %d = %d)", k, i)
+		}
+		seen[i] = true
+	}
+	return nil
+}
+
+// matrixImage draws Img over the cells [-0.5, cols-0.5] x [-0.5, rows-0.5],
+// image row 0 at data y = 0, upscaled by nearest neighbour so that cells
+// stay sharp when the renderer smooths the scaled image.
+type matrixImage struct{ Img *image.RGBA }
+
+func (mi *matrixImage) Plot(c draw.Canvas, p *gplot.Plot) {
+	b := mi.Img.Bounds()
+	cols, rows := b.Dx(), b.Dy()
+	x0, x1 := c.X(p.X.Norm(-0.5)), c.X(p.X.Norm(float64(cols)-0.5))
+	y0, y1 := c.Y(p.Y.Norm(-0.5)), c.Y(p.Y.Norm(float64(rows)-0.5))
+	rect := vg.Rectangle{
+		Min: vg.Point{X: min(x0, x1), Y: min(y0, y1)},
+		Max: vg.Point{X: max(x0, x1), Y: max(y0, y1)},
+	}
+	dpi := 150.0
+	if d, ok := c.Canvas.(interface{ DPI() float64 }); ok {
+		dpi = d.DPI()
+	}
+	// Image row 0 is drawn at the top of rect: flip when y grows upwards.
+	flip := y0 < y1
+	img := upscale(mi.Img, rect.Size().X.Dots(dpi), rect.Size().Y.Dots(dpi), flip)
+	c.DrawImage(rect, img)
+}
+
+// upscale repeats each pixel k times in x and l times in y so that the
+// image has at least w x h pixels (capped at 4096 per side), flipping
+// vertically if asked.
+func upscale(src *image.RGBA, w, h float64, flip bool) image.Image {
+	b := src.Bounds()
+	k := max(1, min(int(math.Ceil(w/float64(b.Dx()))), 4096/b.Dx()))
+	l := max(1, min(int(math.Ceil(h/float64(b.Dy()))), 4096/b.Dy()))
+	if k == 1 && l == 1 && !flip {
+		return src
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dx()*k, b.Dy()*l))
+	for y := range dst.Rect.Dy() {
+		sy := y / l
+		if flip {
+			sy = b.Dy() - 1 - sy
+		}
+		for x := range dst.Rect.Dx() {
+			off := src.PixOffset(x/k, sy)
+			doff := dst.PixOffset(x, y)
+			copy(dst.Pix[doff:doff+4], src.Pix[off:off+4])
+		}
+	}
+	return dst
+}
+
+func (mi *matrixImage) DataRange() (xmin, xmax, ymin, ymax float64) {
+	b := mi.Img.Bounds()
+	return -0.5, float64(b.Dx()) - 0.5, -0.5, float64(b.Dy()) - 0.5
+}
+
+// divergingMap is a blue-white-red colour map (ColorBrewer RdBu, reversed,
+// with a white centre) over [min, max], clamping outside values.
+type divergingMap struct {
+	lo, hi, alpha float64
+}
+
+var rdBu = []color.RGBA{
+	{5, 48, 97, 255}, {33, 102, 172, 255}, {67, 147, 195, 255}, {146, 197, 222, 255}, {209, 229, 240, 255},
+	{255, 255, 255, 255},
+	{253, 219, 199, 255}, {244, 165, 130, 255}, {214, 96, 77, 255}, {178, 24, 43, 255}, {103, 0, 31, 255},
+}
+
+func newDiverging(lo, hi float64) *divergingMap { return &divergingMap{lo: lo, hi: hi, alpha: 1} }
+
+func (d *divergingMap) color(v float64) color.Color {
+	f := (v - d.lo) / (d.hi - d.lo)
+	f = min(max(f, 0), 1) * float64(len(rdBu)-1)
+	i := min(int(f), len(rdBu)-2)
+	t := f - float64(i)
+	a, b := rdBu[i], rdBu[i+1]
+	mix := func(x, y uint8) uint8 { return uint8(math.Round(float64(x)*(1-t) + float64(y)*t)) }
+	return color.NRGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), uint8(math.Round(255 * d.alpha))}
+}
+
+// At implements palette.ColorMap.
+func (d *divergingMap) At(v float64) (color.Color, error) {
+	if isBad(v) {
+		return nil, fmt.Errorf("plot: colour of %v", v)
+	}
+	return d.color(v), nil
+}
+
+func (d *divergingMap) Max() float64       { return d.hi }
+func (d *divergingMap) SetMax(v float64)   { d.hi = v }
+func (d *divergingMap) Min() float64       { return d.lo }
+func (d *divergingMap) SetMin(v float64)   { d.lo = v }
+func (d *divergingMap) Alpha() float64     { return d.alpha }
+func (d *divergingMap) SetAlpha(a float64) { d.alpha = a }
+func (d *divergingMap) Palette(n int) palette.Palette {
+	cs := make([]color.Color, n)
+	for i := range cs {
+		cs[i] = d.color(d.lo + (d.hi-d.lo)*float64(i)/float64(max(n-1, 1)))
+	}
+	return colors(cs)
+}
+
+type colors []color.Color
+
+func (c colors) Colors() []color.Color { return c }

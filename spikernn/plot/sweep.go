@@ -1,0 +1,328 @@
+package plot
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/spikernn/spikernn/spikernn"
+)
+
+// Series is one curve of a Sweep: Y (and optionally its SD) at each X.
+type Series struct {
+	Label string    // legend text; empty for none
+	X, Y  []float64 // equal lengths, at least one point
+	SD    []float64 // error bars (+/- SD); nil for none
+	Color color.Color
+}
+
+// SweepOptions controls Sweep.
+type SweepOptions struct {
+	// Title, XLabel and YLabel label the panel (give units).
+	Title, XLabel, YLabel string
+	// Percent shows Y and SD, given as fractions, in percent.
+	Percent bool
+	// LogX puts the x axis on a log scale (all X must be positive).
+	LogX bool
+	// Mark, when set, is an x value marked with a dashed vertical line
+	// labelled MarkLabel (e.g. the chosen scaling factor).
+	Mark      *float64
+	MarkLabel string
+}
+
+// Sweep plots one or more curves of a quantity against a swept parameter,
+// with markers and optional +/-SD error bars. Points of a series are drawn
+// in order of increasing X.
+//
+// It serves Fig 1C (fraction of networks trained against N), Fig 2 (rate and
+// LIF success against N) and Fig 6 (LIF performance against the refractory
+// period and the gain).
+func Sweep(series []Series, opt SweepOptions) (_ *Figure, err error) {
+	defer guard(&err)
+	if len(series) == 0 {
+		return nil, badInput("no series")
+	}
+	p := newPanel(opt.Title, opt.XLabel, opt.YLabel)
+	f := 1.0
+	if opt.Percent {
+		f = 100
+	}
+	if opt.LogX {
+		p.X.Scale = gplot.LogScale{}
+		p.X.Tick.Marker = gplot.LogTicks{Prec: -1}
+	}
+	for si, s := range series {
+		name := fmt.Sprintf("series %d", si)
+		if err := checkSeries(name+" X", s.X); err != nil {
+			return nil, err
+		}
+		if err := checkSeries(name+" Y", s.Y); err != nil {
+			return nil, err
+		}
+		if err := checkSameLen(name+" X", len(s.X), "Y", len(s.Y)); err != nil {
+			return nil, err
+		}
+		if s.SD != nil {
+			if err := checkSameLen(name+" SD", len(s.SD), "Y", len(s.Y)); err != nil {
+				return nil, err
+			}
+			if err := checkFinite(name+" SD", s.SD); err != nil {
+				return nil, err
+			}
+		}
+		if opt.LogX {
+			for i, x := range s.X {
+				if x <= 0 {
+					return nil, badInput("%s X[%d] = %v on a log axis", name, i, x)
+				}
+			}
+		}
+		idx := make([]int, len(s.X))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return s.X[idx[a]] < s.X[idx[b]] })
+		x, y := make([]float64, len(idx)), make([]float64, len(idx))
+		for k, i := range idx {
+			x[k], y[k] = s.X[i], s.Y[i]*f
+		}
+		col := s.Color
+		if col == nil {
+			col = Palette[si%len(Palette)]
+			if len(series) == 1 {
+				col = black
+			}
+		}
+		if s.SD != nil {
+			pts := errPoints{XYs: xy(x, y), YErrors: make(plotter.YErrors, len(idx))}
+			for k, i := range idx {
+				pts.YErrors[k].Low, pts.YErrors[k].High = s.SD[i]*f, s.SD[i]*f
+			}
+			eb, err := plotter.NewYErrorBars(pts)
+			if err != nil {
+				return nil, badInput("%s: %v", name, err)
+			}
+			eb.LineStyle = lineStyle(col, 1)
+			eb.CapWidth = 4
+			p.Add(eb)
+		}
+		l := newLine(x, y, lineStyle(col, 1.4))
+		m := newScatter(x, y, col, 2.5)
+		p.Add(l, m)
+		if s.Label != "" {
+			p.Legend.Add(s.Label, l, m)
+		}
+	}
+	if opt.Mark != nil {
+		if isBad(*opt.Mark) {
+			return nil, badInput("Mark = %v", *opt.Mark)
+		}
+		v := vLine{X: *opt.Mark, Style: lineStyle(grey, 1, 4, 3)}
+		p.Add(v)
+		if opt.MarkLabel != "" {
+			p.Legend.Add(opt.MarkLabel, v)
+		}
+	}
+	p.Y.Min, p.Y.Max = padRange(p.Y.Min, p.Y.Max, 0.06)
+	if opt.LogX {
+		// Label the swept values themselves when there are few.
+		var xs []float64
+		for _, s := range series {
+			xs = append(xs, s.X...)
+		}
+		slices.Sort(xs)
+		if xs = slices.Compact(xs); len(xs) <= 10 {
+			ticks := make(gplot.ConstantTicks, len(xs))
+			for i, x := range xs {
+				ticks[i] = gplot.Tick{Value: x, Label: strconv.FormatFloat(x, 'g', -1, 64)}
+			}
+			p.X.Tick.Marker = ticks
+		}
+		lo, hi := padRange(math.Log(p.X.Min), math.Log(p.X.Max), 0.04)
+		p.X.Min, p.X.Max = math.Exp(lo), math.Exp(hi)
+	} else {
+		p.X.Min, p.X.Max = padRange(p.X.Min, p.X.Max, 0.04)
+	}
+	fig := NewFigure(1, 1).WithSize(4.8*vg.Inch, 3.4*vg.Inch)
+	for _, s := range series {
+		if s.Label != "" {
+			// Curves would run under a legend inside the panel.
+			fig.LegendOutside = true
+			fig.Width += 1.2 * vg.Inch
+			break
+		}
+	}
+	fig.SetPanel(0, 0, p)
+	return fig, nil
+}
+
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// PerformanceVsScale plots the LIF performance (fractions in [0, 1],
+// drawn in %) against the scaling factor 1/lambda of the grid search and
+// marks the chosen factor best with a star; best = 0 picks the best
+// factor (the first on ties, as the reference does). A non-zero best must
+// be one of factors.
+//
+// It serves SI Fig S1 and Fig 2 (lambda = 1/25 for the Go-NoGo model) and
+// the extended searches of Fig 7.
+func PerformanceVsScale(factors, perfs []float64, best float64) (_ *Figure, err error) {
+	defer guard(&err)
+	if err := checkSeries("factors", factors); err != nil {
+		return nil, err
+	}
+	if err := checkSeries("perfs", perfs); err != nil {
+		return nil, err
+	}
+	if err := checkSameLen("factors", len(factors), "perfs", len(perfs)); err != nil {
+		return nil, err
+	}
+	for i, v := range perfs {
+		if v < 0 || v > 1 {
+			return nil, badInput("perfs[%d] = %v outside [0, 1]", i, v)
+		}
+	}
+	if isBad(best) {
+		return nil, badInput("best = %v", best)
+	}
+	bi := -1
+	for i, s := range factors {
+		if (best == 0 && (bi < 0 || perfs[i] > perfs[bi])) || (best != 0 && s == best && bi < 0) {
+			bi = i
+		}
+	}
+	if bi < 0 {
+		return nil, badInput("best = %v is not one of the factors", best)
+	}
+	mark := factors[bi]
+	fig, err := Sweep([]Series{{X: factors, Y: perfs}}, SweepOptions{
+		XLabel:  "Scaling factor 1/λ",
+		YLabel:  "LIF performance (%)",
+		Percent: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := fig.Panel(0, 0)
+	star := newScatter([]float64{mark}, []float64{perfs[bi] * 100}, ExcColor, 6)
+	star.GlyphStyle.Shape = starGlyph{}
+	p.Add(vLine{X: mark, Style: lineStyle(lightGrey, 1, 4, 3)}, star)
+	p.Legend.Add(fmt.Sprintf("1/λ = %g (%.0f%%)", mark, perfs[bi]*100), star)
+	p.Legend.Top = false
+	p.Y.Min, p.Y.Max = 0, 105
+	return fig, nil
+}
+
+// Scaling plots a scaling-factor grid search as PerformanceVsScale, marking
+// its optimal factor.
+func Scaling(s *spikernn.ScalingSearch) (_ *Figure, err error) {
+	defer guard(&err)
+	if s == nil {
+		return nil, badInput("no scaling search")
+	}
+	return PerformanceVsScale(s.ScalingFactors, s.AllPerfs, s.OptScalingFactor)
+}
+
+// starGlyph is a filled five-pointed star.
+type starGlyph struct{}
+
+func (starGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	var p vg.Path
+	for k := range 10 {
+		r := sty.Radius
+		if k%2 == 1 {
+			r *= 0.45
+		}
+		a := float64(k)*math.Pi/5 + math.Pi/2
+		q := vg.Point{X: pt.X + r*vg.Length(math.Cos(a)), Y: pt.Y + r*vg.Length(math.Sin(a))}
+		if k == 0 {
+			p.Move(q)
+		} else {
+			p.Line(q)
+		}
+	}
+	p.Close()
+	c.SetColor(sty.Color)
+	c.Fill(p)
+}
+
+// Bars compares conditions as bars of their mean with +/-SD error bars
+// (sds nil for none), one bar per label in Palette colours.
+//
+// It serves Fig 5 (tau fixed vs tuned), Fig 6 (single vs double synaptic
+// filter) and Fig 7 (transfer functions).
+func Bars(labels []string, means, sds []float64, ylabel string) (_ *Figure, err error) {
+	defer guard(&err)
+	if len(labels) == 0 {
+		return nil, badInput("no bars")
+	}
+	if err := checkSeries("means", means); err != nil {
+		return nil, err
+	}
+	if err := checkSameLen("labels", len(labels), "means", len(means)); err != nil {
+		return nil, err
+	}
+	if sds != nil {
+		if err := checkSameLen("sds", len(sds), "means", len(means)); err != nil {
+			return nil, err
+		}
+		if err := checkFinite("sds", sds); err != nil {
+			return nil, err
+		}
+	}
+	p := newPanel("", "", ylabel)
+	p.NominalX(labels...)
+	lo, hi := 0.0, 0.0
+	for i, m := range means {
+		poly, err := plotter.NewPolygon(plotter.XYs{
+			{X: float64(i) - 0.35, Y: 0}, {X: float64(i) + 0.35, Y: 0},
+			{X: float64(i) + 0.35, Y: m}, {X: float64(i) - 0.35, Y: m},
+		})
+		if err != nil {
+			return nil, badInput("bar %d: %v", i, err)
+		}
+		poly.Color = withAlpha(Palette[i%len(Palette)], 0.8)
+		poly.LineStyle.Width = 0
+		p.Add(poly)
+		e := 0.0
+		if sds != nil {
+			e = sds[i]
+		}
+		lo, hi = min(lo, m-e), max(hi, m+e)
+	}
+	if sds != nil {
+		pts := errPoints{XYs: make(plotter.XYs, len(means)), YErrors: make(plotter.YErrors, len(means))}
+		for i, m := range means {
+			pts.XYs[i] = plotter.XY{X: float64(i), Y: m}
+			pts.YErrors[i].Low, pts.YErrors[i].High = sds[i], sds[i]
+		}
+		eb, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return nil, badInput("%v", err)
+		}
+		eb.LineStyle = lineStyle(black, 1)
+		eb.CapWidth = 6
+		p.Add(eb)
+	}
+	p.Add(hLine{Y: 0, Style: lineStyle(black, 0.6)})
+	p.X.Min, p.X.Max = -0.6, float64(len(means))-0.4
+	_, p.Y.Max = padRange(lo, hi, 0.05)
+	p.Y.Min = lo
+	if lo < 0 {
+		p.Y.Min, _ = padRange(lo, hi, 0.05)
+	}
+	fig := NewFigure(1, 1).WithSize(vg.Length(max(3.2, 1.0+0.9*float64(len(means))))*vg.Inch, 3.4*vg.Inch)
+	fig.SetPanel(0, 0, p)
+	return fig, nil
+}

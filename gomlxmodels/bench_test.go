@@ -1,0 +1,100 @@
+package gomlxmodels
+
+import (
+	"context"
+	"testing"
+
+	"github.com/spikernn/spikernn/spikernn"
+)
+
+// benchStep measures one training step (forward, BPTT, Adam) on Go-NoGo
+// with N units and the given batch, trial data drawn beforehand.
+func benchStep(b *testing.B, N, batchSize int, autodiff bool) {
+	cfg := spikernn.DefaultConfig("go-nogo")
+	cfg.N = N
+	net, err := spikernn.NewNetwork(cfg, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	task, _ := spikernn.LookupTask("go-nogo")
+	be, err := Backend("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, err := newTrainer(be, nil, net, task, batchSize, 0, DefaultLearningRate, autodiff)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer t.close()
+	bt := makeBatch(task, t.spec, trainStream(1, 0, batchSize), true, 1)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		bufs, err := bt.buffers(be, t.spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := t.trainStep(bt, bufs); err != nil {
+			b.Fatal(err)
+		}
+		finalizeAll(bufs)
+	}
+}
+
+// BenchmarkTrainStepN200 is one Go-NoGo training trial at N=200, T=200,
+// batch 1 (the reference's unit of work).
+func BenchmarkTrainStepN200(b *testing.B) { benchStep(b, 200, 1, false) }
+
+// BenchmarkTrainStepN500 is one Go-NoGo training trial at N=500, batch 1.
+func BenchmarkTrainStepN500(b *testing.B) { benchStep(b, 500, 1, false) }
+
+// BenchmarkTrainStepN200Batch16 is one step on a batch of 16 trials.
+func BenchmarkTrainStepN200Batch16(b *testing.B) { benchStep(b, 200, 16, false) }
+
+// BenchmarkTrainStepN200Autodiff is BenchmarkTrainStepN200 with GoMLX's
+// reverse-mode autodiff instead of the written-out BPTT.
+func BenchmarkTrainStepN200Autodiff(b *testing.B) { benchStep(b, 200, 1, true) }
+
+// BenchmarkEval100 is one 100-trial Go-NoGo evaluation (one batched
+// forward pass, N=200), trial data drawn beforehand.
+func BenchmarkEval100(b *testing.B) {
+	net, err := spikernn.NewNetwork(spikernn.DefaultConfig("go-nogo"), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	task, _ := spikernn.LookupTask("go-nogo")
+	be, err := Backend("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	evalBe, _ := Backend("go")
+	t, err := newTrainer(be, evalBe, net, task, 1, 100, DefaultLearningRate, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer t.close()
+	bt := makeBatch(task, t.evalSpec, evalStream(1), false, 0)
+	for b.Loop() {
+		if _, err := t.evaluate(bt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTrainGoNoGo is a whole reference Go-NoGo training (N=200) to
+// the stopping rule (at least 1501 trials and 16 evaluations).
+func BenchmarkTrainGoNoGo(b *testing.B) {
+	for i := 0; b.Loop(); i++ {
+		net, err := spikernn.NewNetwork(spikernn.DefaultConfig("go-nogo"), uint64(i+1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, h, err := Train(context.Background(), net, TrainOptions{Trials: 3000, Seed: uint64(i + 1)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(h.TrialsDone), "trials")
+		if !h.Success {
+			b.Logf("seed %d did not meet the stopping rule in %d trials", i+1, h.TrialsDone)
+		}
+	}
+}

@@ -1,0 +1,355 @@
+package gomlxmodels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/spikernn/spikernn/spikernn"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Reference training defaults (spec 1.3-1.4).
+const (
+	DefaultLearningRate = 0.01
+	DefaultEvalEvery    = 100
+	DefaultEvalTrials   = 100
+)
+
+// ErrDiverged is matched (errors.Is) by the error Train returns when the
+// loss or a gradient becomes NaN or infinite.
+var ErrDiverged = errors.New("gomlxmodels: training diverged")
+
+// TrainOptions controls Train. Only Trials is required.
+type TrainOptions struct {
+	// Trials is the reference's n_trials: the number of optimiser steps
+	// (trials at Batch 1), at most; training stops earlier when the task's
+	// stopping rule is met.
+	Trials int
+	// Seed draws every trial, initial state and noise of the run: the same
+	// seed on the same machine, build (GOEXPERIMENT=simd or not) and backend
+	// gives the same trained weights.
+	Seed uint64
+	// Batch is the number of trials per optimiser step (default 1, the
+	// reference). With Batch > 1 the loss is the batch's mean loss and each
+	// of the Trials steps draws Batch fresh trials.
+	Batch int
+	// LearningRate of Adam (default 0.01).
+	LearningRate float64
+	// EvalEvery: evaluate after trial tr when (tr - 1) % EvalEvery == 0,
+	// i.e. at tr = 1, 101, 201, ... (default 100).
+	EvalEvery int
+	// EvalTrials is the number of fresh trials of an evaluation, run as one
+	// batched forward pass (default 100).
+	EvalTrials int
+	// Progress, if set, is called after every trial, on the calling
+	// goroutine.
+	Progress func(Progress)
+	// Backend is the GoMLX backend configuration ("go", "go:ops_sequential",
+	// "xla:cpu", "xla:cuda", "onnx", ...); empty: $GOMLX_BACKEND, else
+	// DefaultBackend.
+	Backend string
+	// Criterion replaces the task's stopping rule when set.
+	Criterion *spikernn.Criterion
+	// Autodiff computes the gradients with GoMLX's reverse-mode automatic
+	// differentiation of the unrolled graph instead of the written-out
+	// backpropagation through time: same gradients, several times slower.
+	Autodiff bool
+}
+
+// Progress reports a training run's state after a trial.
+type Progress struct {
+	Trial     int           // index of the trial just done (0-based, the reference's tr)
+	Trials    int           // n_trials
+	Loss      float64       // the trial's training loss (batch mean)
+	Evaluated bool          // an evaluation ran after this trial
+	EvalLoss  float64       // mean loss of the latest evaluation (NaN before the first)
+	EvalPerf  float64       // fraction correct in the latest evaluation (NaN before the first)
+	Elapsed   time.Duration // since Train started
+}
+
+// History summarises a training run.
+type History struct {
+	Losses     []float64     // training loss of every trial done
+	EvalTrials []int         // trial index of every evaluation
+	EvalLosses []float64     // mean loss of every evaluation
+	EvalPerfs  []float64     // fraction correct of every evaluation
+	TrialsDone int           // number of trials (optimiser steps) done
+	Success    bool          // the stopping rule was met
+	Status     string        // spikernn.StatusTrained, StatusFailed or StatusUnfinished
+	Wall       time.Duration // wall time of the whole call
+	Backend    string        // the backend configuration used
+}
+
+func (o TrainOptions) withDefaults() (TrainOptions, error) {
+	if o.Trials <= 0 {
+		return o, fmt.Errorf("gomlxmodels: TrainOptions.Trials = %d: give the number of trials (n_trials), at least 1", o.Trials)
+	}
+	if o.Batch == 0 {
+		o.Batch = 1
+	}
+	if o.Batch < 0 {
+		return o, fmt.Errorf("gomlxmodels: TrainOptions.Batch = %d: must be at least 1", o.Batch)
+	}
+	if o.LearningRate == 0 {
+		o.LearningRate = DefaultLearningRate
+	}
+	if !(o.LearningRate > 0) || math.IsInf(o.LearningRate, 0) {
+		return o, fmt.Errorf("gomlxmodels: TrainOptions.LearningRate = %v: must be a positive number", o.LearningRate)
+	}
+	if o.EvalEvery == 0 {
+		o.EvalEvery = DefaultEvalEvery
+	}
+	if o.EvalTrials == 0 {
+		o.EvalTrials = DefaultEvalTrials
+	}
+	if o.EvalEvery < 0 || o.EvalTrials < 0 {
+		return o, fmt.Errorf("gomlxmodels: EvalEvery = %d and EvalTrials = %d must be positive", o.EvalEvery, o.EvalTrials)
+	}
+	return o, nil
+}
+
+// checkNetwork validates a network before it is turned into a graph.
+func checkNetwork(net *spikernn.Network) (spikernn.Task, error) {
+	if net == nil {
+		return nil, errors.New("gomlxmodels: nil network")
+	}
+	if err := net.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("gomlxmodels: %w", err)
+	}
+	task, err := spikernn.LookupTask(net.Config.Task)
+	if err != nil {
+		return nil, fmt.Errorf("gomlxmodels: %w", err)
+	}
+	N := net.N()
+	if N != net.Config.N {
+		return nil, fmt.Errorf("gomlxmodels: the network has %d units, its configuration says N = %d", N, net.Config.N)
+	}
+	if task.NumInputs() != net.NIn {
+		return nil, fmt.Errorf("gomlxmodels: task %s has %d inputs, the network %d", task.Name(), task.NumInputs(), net.NIn)
+	}
+	for name, m := range map[string]*mat.Dense{"w": net.W, "m": net.M, "som_m": net.SomM} {
+		if m == nil {
+			return nil, fmt.Errorf("gomlxmodels: the network has no %s", name)
+		}
+		if r, c := m.Dims(); r != N || c != N {
+			return nil, fmt.Errorf("gomlxmodels: %s is %d x %d, expected %d x %d", name, r, c, N, N)
+		}
+	}
+	if net.WIn == nil {
+		return nil, errors.New("gomlxmodels: the network has no w_in")
+	}
+	if r, c := net.WIn.Dims(); r != N || c != net.NIn {
+		return nil, fmt.Errorf("gomlxmodels: w_in is %d x %d, expected %d x %d", r, c, N, net.NIn)
+	}
+	if len(net.WOut) != N || len(net.TausGaus) != N || len(net.Inh) != N {
+		return nil, fmt.Errorf("gomlxmodels: w_out, taus_gaus and inh need %d entries (have %d, %d, %d)", N, len(net.WOut), len(net.TausGaus), len(net.Inh))
+	}
+	return task, nil
+}
+
+// prepared is a training batch drawn and uploaded ahead of its step, with
+// the evaluation batch that follows the step, if any.
+type prepared struct {
+	tr   int
+	bt   *batch
+	bufs []compute.Buffer
+	eval *batch
+	err  error
+}
+
+// Train trains a copy of net's rate network (spec sections 1.2-1.4) with
+// GoMLX: backpropagation through time over the unrolled trial, Adam
+// (TensorFlow 1's, learning rate 0.01, betas 0.9/0.999, epsilon 1e-8), one
+// fresh noisy trial per step, an evaluation on EvalTrials fresh trials after
+// trials 1, 101, 201, ... and the task's stopping rule.
+//
+// It returns the trained copy, with its Training record filled as the
+// reference's model file needs it (net itself is not modified), and a
+// History. A run that ends without meeting the stopping rule returns
+// Status spikernn.StatusFailed and a nil error. A cancelled ctx returns the
+// state reached so far, Status spikernn.StatusUnfinished and an error
+// wrapping ctx.Err(). A non-finite loss or gradient stops the run with an
+// error matching ErrDiverged; the network returned is the last finite state.
+func Train(ctx context.Context, net *spikernn.Network, opt TrainOptions) (*spikernn.Network, *History, error) {
+	start := time.Now()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	task, err := checkNetwork(net)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opt, err = opt.withDefaults(); err != nil {
+		return nil, nil, err
+	}
+	crit := task.Criterion()
+	if opt.Criterion != nil {
+		crit = *opt.Criterion
+	}
+	backendCfg := ResolveBackend(opt.Backend)
+	be, err := Backend(backendCfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	evalBe, err := Backend(evalBackendFor(backendCfg))
+	if err != nil {
+		return nil, nil, err
+	}
+	// States of one trial before training (the reference's x0, r0).
+	rng := spikernn.SubRand(mixSeed(opt.Seed, tagBaseline, 0), 0)
+	baseTrial := task.NewTrial(rng)
+	baseRun, err := net.Run(baseTrial.U, spikernn.RunOptions{Rng: rng, Record: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("gomlxmodels: running the network before training: %w", err)
+	}
+
+	t, err := newTrainer(be, evalBe, net, task, opt.Batch, opt.EvalTrials, opt.LearningRate, opt.Autodiff)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer t.close()
+
+	hist := &History{Backend: backendCfg}
+	losses := make([]float64, opt.Trials)
+	var lastEval *evalResult
+	lastEvalLoss, lastEvalPerf := math.NaN(), math.NaN()
+	status := spikernn.StatusFailed
+	lastTr := -1
+	var runErr error
+
+	// Draw and upload batches ahead of the steps on another goroutine.
+	stop := make(chan struct{})
+	ready := make(chan prepared, 2)
+	go func() {
+		defer close(ready)
+		for tr := range opt.Trials {
+			p := prepared{tr: tr, bt: makeBatch(task, t.spec, trainStream(opt.Seed, tr, opt.Batch), true, 1)}
+			p.bufs, p.err = p.bt.buffers(be, t.spec)
+			if tr >= 1 && (tr-1)%opt.EvalEvery == 0 {
+				p.eval = makeBatch(task, t.evalSpec, evalStream(EvalSeed(opt.Seed, tr)), false, 0)
+			}
+			select {
+			case ready <- p:
+			case <-stop:
+				finalizeAll(p.bufs)
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		for p := range ready {
+			finalizeAll(p.bufs)
+		}
+	}()
+
+loop:
+	for p := range ready {
+		if err := ctx.Err(); err != nil {
+			finalizeAll(p.bufs)
+			status = spikernn.StatusUnfinished
+			runErr = fmt.Errorf("gomlxmodels: training interrupted after %d trials: %w", lastTr+1, err)
+			break
+		}
+		if p.err != nil {
+			runErr = p.err
+			break
+		}
+		loss, err := t.trainStep(p.bt, p.bufs)
+		finalizeAll(p.bufs)
+		if err != nil {
+			runErr = fmt.Errorf("gomlxmodels: trial %d: %w", p.tr, err)
+			break
+		}
+		tr := p.tr
+		lastTr = tr
+		losses[tr] = loss
+		evaluated := false
+		if p.eval != nil {
+			ev, err := t.evaluate(p.eval)
+			if err != nil {
+				runErr = fmt.Errorf("gomlxmodels: evaluation after trial %d: %w", tr, err)
+				break
+			}
+			evaluated = true
+			lastEval = ev
+			lastEvalLoss, lastEvalPerf = ev.loss, ev.perf
+			hist.EvalTrials = append(hist.EvalTrials, tr)
+			hist.EvalLosses = append(hist.EvalLosses, ev.loss)
+			hist.EvalPerfs = append(hist.EvalPerfs, ev.perf)
+		}
+		if opt.Progress != nil {
+			opt.Progress(Progress{Trial: tr, Trials: opt.Trials, Loss: loss, Evaluated: evaluated,
+				EvalLoss: lastEvalLoss, EvalPerf: lastEvalPerf, Elapsed: time.Since(start)})
+		}
+		if evaluated && crit.Met(tr, lastEvalLoss, lastEvalPerf) {
+			status = spikernn.StatusTrained
+			break loop
+		}
+	}
+	if runErr != nil && status != spikernn.StatusUnfinished {
+		status = spikernn.StatusFailed
+	}
+
+	// The record needs an evaluation: run one if none did (an early stop).
+	if lastEval == nil {
+		seed := EvalSeed(opt.Seed, max(lastTr, 0))
+		ev, err := t.evaluate(makeBatch(task, t.evalSpec, evalStream(seed), false, 0))
+		if err != nil {
+			if runErr == nil {
+				runErr = fmt.Errorf("gomlxmodels: final evaluation: %w", err)
+			}
+		} else {
+			lastEval = ev
+		}
+	}
+
+	out := net.Clone()
+	if err := t.st.writeInto(t.spec, out); err != nil {
+		return nil, nil, err
+	}
+	rec := &spikernn.TrainingRecord{
+		Status: status,
+		Losses: losses,
+		Tr:     max(lastTr, 0),
+		X0:     baseRun.X,
+		R0:     baseRun.R,
+	}
+	if lastEval != nil {
+		rec.EvalPerfMean, rec.EvalLossMean = lastEval.perf, lastEval.loss
+		rec.EvalOs = mat.NewDense(len(lastEval.outputs), len(lastEval.outputs[0]), nil)
+		for i, o := range lastEval.outputs {
+			rec.EvalOs.SetRow(i, o)
+		}
+		rec.EvalLabels = make([]float64, len(lastEval.trials))
+		for i, tr := range lastEval.trials {
+			rec.EvalLabels[i] = tr.Label
+		}
+	}
+	for i := range hist.EvalTrials {
+		rec.EvalTrials = append(rec.EvalTrials, float64(hist.EvalTrials[i]))
+	}
+	rec.EvalLosses = append([]float64(nil), hist.EvalLosses...)
+	rec.EvalPerfs = append([]float64(nil), hist.EvalPerfs...)
+	if lastTr >= 0 {
+		tr, X, R, O, err := t.lastTrial()
+		if err != nil {
+			return nil, nil, err
+		}
+		rec.U, rec.Target, rec.X, rec.R, rec.O = tr.U, tr.Target, X, R, O
+	} else {
+		rec.U, rec.Target, rec.X, rec.R, rec.O = baseTrial.U, baseTrial.Target, baseRun.X, baseRun.R, baseRun.O
+	}
+	out.Training = rec
+
+	hist.Losses = append([]float64(nil), losses[:lastTr+1]...)
+	hist.TrialsDone = lastTr + 1
+	hist.Success = status == spikernn.StatusTrained
+	hist.Status = status
+	hist.Wall = time.Since(start)
+	return out, hist, runErr
+}

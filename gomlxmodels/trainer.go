@@ -1,0 +1,314 @@
+package gomlxmodels
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
+	"github.com/spikernn/spikernn/spikernn"
+	"gonum.org/v1/gonum/mat"
+)
+
+// trainer holds a network's compiled graphs and its state on a backend.
+type trainer struct {
+	be        compute.Backend
+	evalBe    compute.Backend // backend of the evaluation graph (may be be)
+	evalSt    *netState       // the network on evalBe when evalBe != be
+	task      spikernn.Task
+	spec      netSpec // training batch
+	evalSpec  netSpec // evaluation batch
+	step      *compiled
+	eval      *compiled
+	st        *netState
+	m, v      []compute.Buffer // Adam moments
+	adamStep  int
+	lr        float64
+	last      []compute.Buffer // O, X, R of the last step
+	lastBatch *batch
+}
+
+// newTrainer compiles the training step (batch b) on be and, with
+// evalTrials > 0, the evaluation graph on evalBe (nil: be), and uploads the
+// network.
+func newTrainer(be, evalBe compute.Backend, net *spikernn.Network, task spikernn.Task, b, evalTrials int, lr float64, autodiff bool) (*trainer, error) {
+	if evalBe == nil {
+		evalBe = be
+	}
+	t := &trainer{be: be, evalBe: evalBe, task: task, spec: specFor(be, net, task, b), lr: lr}
+	var err error
+	t.step, err = compile(be, "spikernn_train_step", func(g *Graph) ([]*Node, error) { return t.spec.buildTrainStep(g, autodiff) })
+	if err != nil {
+		return nil, err
+	}
+	if t.st, err = newNetState(be, t.spec, net); err != nil {
+		t.close()
+		return nil, err
+	}
+	if evalTrials > 0 {
+		t.evalSpec = specFor(evalBe, net, task, evalTrials)
+		t.eval, err = compile(evalBe, "spikernn_eval", func(g *Graph) ([]*Node, error) { return t.evalSpec.buildForward(g, false) })
+		if err != nil {
+			t.close()
+			return nil, err
+		}
+		if evalBe != be {
+			if t.evalSt, err = newNetState(evalBe, t.evalSpec, net); err != nil {
+				t.close()
+				return nil, err
+			}
+		}
+	}
+	for _, sh := range t.spec.varShapes() {
+		zero := make([]float32, sh.Size())
+		for _, dst := range []*[]compute.Buffer{&t.m, &t.v} {
+			buf, err := bufferOf(be, zero, sh)
+			if err != nil {
+				t.close()
+				return nil, err
+			}
+			*dst = append(*dst, buf)
+		}
+	}
+	return t, nil
+}
+
+func (t *trainer) close() {
+	t.step.close()
+	t.eval.close()
+	if t.st != nil {
+		t.st.close()
+	}
+	if t.evalSt != nil {
+		t.evalSt.close()
+	}
+	finalizeAll(t.m)
+	finalizeAll(t.v)
+	finalizeAll(t.last)
+	t.m, t.v, t.last = nil, nil, nil
+}
+
+// divergedError reports a non-finite loss or gradient.
+type divergedError struct {
+	what  string
+	value float64
+}
+
+func (e *divergedError) Error() string {
+	return fmt.Sprintf("training diverged: %s is %v", e.what, e.value)
+}
+
+// Is makes errors.Is(err, ErrDiverged) true.
+func (e *divergedError) Is(target error) bool { return target == ErrDiverged }
+
+// trainStep runs one Adam step on a batch already uploaded (bufs: u, noise,
+// x0, z) and returns the batch's mean loss. On a non-finite loss or
+// gradient the state is left as it was and the error is a divergedError.
+func (t *trainer) trainStep(bt *batch, bufs []compute.Buffer) (float64, error) {
+	nv := t.spec.numVars()
+	lrT, err := bufferOf(t.be, []float32{float32(adamLR(t.lr, t.adamStep+1))}, shapes.Make(f32))
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = lrT.Finalize() }()
+	in := make([]compute.Buffer, 0, 3*nv+len(t.st.fixed)+len(bufs)+1)
+	in = append(append(append(in, t.st.vars...), t.m...), t.v...)
+	in = append(append(append(in, t.st.fixed...), bufs...), lrT)
+	outs, err := t.step.run(in)
+	if err != nil {
+		return 0, err
+	}
+	extras := outs[3*nv:]
+	loss, err := readScalar(extras[outLoss])
+	if err == nil && !finite(loss) {
+		err = &divergedError{"the loss", loss}
+	}
+	if err == nil {
+		var gsum float64
+		gsum, err = readScalar(extras[outGradSum])
+		if err == nil && !finite(gsum) {
+			err = &divergedError{"a gradient", gsum}
+		}
+	}
+	if err != nil {
+		finalizeAll(outs)
+		return 0, err
+	}
+	finalizeAll(t.st.vars)
+	finalizeAll(t.m)
+	finalizeAll(t.v)
+	copy(t.st.vars, outs[:nv])
+	copy(t.m, outs[nv:2*nv])
+	copy(t.v, outs[2*nv:3*nv])
+	t.adamStep++
+	finalizeAll(t.last)
+	t.last = []compute.Buffer{extras[outO], extras[outX], extras[outR]}
+	_ = extras[outLoss].Finalize()
+	_ = extras[outLosses].Finalize()
+	_ = extras[outGradSum].Finalize()
+	t.lastBatch = bt
+	return loss, nil
+}
+
+// evalResult is one evaluation of the network on a batch of fresh trials.
+type evalResult struct {
+	trials  []spikernn.Trial
+	outputs [][]float64
+	losses  []float64
+	correct []bool
+	loss    float64 // mean loss
+	perf    float64 // fraction correct
+}
+
+// evaluate runs the evaluation batch (already drawn) through the network in
+// one batched forward pass and scores it in Go with the task's rule.
+func (t *trainer) evaluate(bt *batch) (*evalResult, error) {
+	st := t.st
+	if t.evalSt != nil {
+		// Copy the trained variables to the evaluation backend.
+		for i, b := range t.st.vars {
+			data, err := readFloats(b)
+			if err != nil {
+				return nil, err
+			}
+			nb, err := bufferOf(t.evalBe, data, t.evalSpec.varShapes()[i])
+			if err != nil {
+				return nil, err
+			}
+			_ = t.evalSt.vars[i].Finalize()
+			t.evalSt.vars[i] = nb
+		}
+		st = t.evalSt
+	}
+	bufs, err := bt.buffers(t.evalBe, t.evalSpec)
+	if err != nil {
+		return nil, err
+	}
+	defer finalizeAll(bufs)
+	in := append(append(append([]compute.Buffer{}, st.vars...), st.fixed...), bufs...)
+	outs, err := t.eval.run(in)
+	if err != nil {
+		return nil, err
+	}
+	O, err := readFloats(outs[0])
+	finalizeAll(outs)
+	if err != nil {
+		return nil, err
+	}
+	B, K := t.evalSpec.B, t.evalSpec.steps()
+	res := &evalResult{trials: bt.trials, outputs: make([][]float64, B), losses: make([]float64, B), correct: make([]bool, B)}
+	lossFn := t.spec.LossFn
+	for i := range B {
+		o := make([]float64, K)
+		for k := range o {
+			o[k] = float64(O[k*B+i])
+		}
+		res.outputs[i] = o
+		res.losses[i] = spikernn.Loss(o, bt.trials[i].Target, lossFn)
+		res.correct[i] = t.task.Correct(o, bt.trials[i])
+		res.loss += res.losses[i]
+		if res.correct[i] {
+			res.perf++
+		}
+	}
+	res.loss /= float64(B)
+	res.perf /= float64(B)
+	if !finite(res.loss) {
+		return res, &divergedError{"the evaluation loss", res.loss}
+	}
+	return res, nil
+}
+
+// lastTrial returns the first trial of the last step's batch with its
+// states (N x T) and outputs.
+func (t *trainer) lastTrial() (tr spikernn.Trial, X, R *mat.Dense, O []float64, err error) {
+	if t.lastBatch == nil || len(t.last) != 3 {
+		return tr, nil, nil, nil, fmt.Errorf("gomlxmodels: no training step has run")
+	}
+	o, err := readFloats(t.last[0])
+	if err != nil {
+		return tr, nil, nil, nil, err
+	}
+	x, err := readFloats(t.last[1])
+	if err != nil {
+		return tr, nil, nil, nil, err
+	}
+	r, err := readFloats(t.last[2])
+	if err != nil {
+		return tr, nil, nil, nil, err
+	}
+	B, N, T := t.spec.B, t.spec.N, t.spec.T
+	phi, err := spikernn.ActivationFunc(t.spec.Act)
+	if err != nil {
+		return tr, nil, nil, nil, err
+	}
+	X, R = mat.NewDense(N, T, nil), mat.NewDense(N, T, nil)
+	for i := range N {
+		x0 := float64(t.lastBatch.x0[i])
+		X.Set(i, 0, x0)
+		R.Set(i, 0, phi(x0))
+	}
+	for tt := 1; tt < T; tt++ {
+		for i := range N {
+			X.Set(i, tt, float64(x[(tt-1)*B*N+i]))
+			R.Set(i, tt, float64(r[(tt-1)*B*N+i]))
+		}
+	}
+	O = make([]float64, T-1)
+	for k := range O {
+		O[k] = float64(o[k*B])
+	}
+	return t.lastBatch.trials[0], X, R, O, nil
+}
+
+// gradients evaluates the loss and the gradients of the trained variables
+// for a batch without updating anything (tests).
+func gradients(be compute.Backend, net *spikernn.Network, task spikernn.Task, bt *batch, autodiff bool) (float64, [][]float32, error) {
+	s := specFor(be, net, task, len(bt.trials))
+	c, err := compile(be, "spikernn_gradients", func(g *Graph) ([]*Node, error) { return s.buildGradients(g, autodiff) })
+	if err != nil {
+		return 0, nil, err
+	}
+	defer c.close()
+	st, err := newNetState(be, s, net)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer st.close()
+	bufs, err := bt.buffers(be, s)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer finalizeAll(bufs)
+	outs, err := c.run(append(append(append([]compute.Buffer{}, st.vars...), st.fixed...), bufs...))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer finalizeAll(outs)
+	loss, err := readScalar(outs[0])
+	if err != nil {
+		return 0, nil, err
+	}
+	var gs [][]float32
+	for _, o := range outs[1:] {
+		g, err := readFloats(o)
+		if err != nil {
+			return 0, nil, err
+		}
+		gs = append(gs, g)
+	}
+	return loss, gs, nil
+}
+
+// nanMean is the mean of x, NaN when empty.
+func nanMean(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spikernn/spikernn/spikernn"
+)
+
+func runLIFCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = runMain(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// smallModel writes an untrained Go-NoGo network of N units to a temporary
+// model file.
+func smallModel(t *testing.T, N int) string {
+	t.Helper()
+	cfg := spikernn.DefaultConfig("go-nogo")
+	cfg.N = N
+	net, err := spikernn.NewNetwork(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "model.mat")
+	if err := net.Save(path, spikernn.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLambdaSearchCommand(t *testing.T) {
+	path := smallModel(t, 40)
+	code, out, errOut := runLIFCmd(t, "lambda-search", path, "--factors", "20,40", "--trials", "4", "--seed", "3", "--workers", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	for _, want := range []string{"task go-nogo, 4 trials per factor, seed 3", "1/20", "1/40", "<- opt_scaling_factor", "written to " + path} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Not a terminal: plain progress lines, one per factor.
+	if !strings.Contains(errOut, "4/8 trials") || !strings.Contains(errOut, "8/8 trials") {
+		t.Errorf("progress lines: %q", errOut)
+	}
+	net, err := spikernn.LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := net.Scaling
+	if s == nil || len(s.ScalingFactors) != 2 || len(s.AllPerfs) != 2 || (s.OptScalingFactor != 20 && s.OptScalingFactor != 40) {
+		t.Fatalf("scaling in the file: %+v", s)
+	}
+	// Same seed, any number of workers: the same result; a searched file
+	// is skipped unless forced.
+	code, out2, _ := runLIFCmd(t, "lambda-search", path, "--factors", "20,40", "--trials", "4", "--seed", "3")
+	if code != 0 || !strings.Contains(out2, "already searched") {
+		t.Fatalf("exit %d, second search:\n%s", code, out2)
+	}
+	code, out3, _ := runLIFCmd(t, "lambda-search", path, "--factors", "20,40", "--trials", "4", "--seed", "3", "--force", "--workers", "1")
+	if code != 0 || strings.Contains(out3, "already searched") {
+		t.Fatalf("exit %d, forced search:\n%s", code, out3)
+	}
+	table := func(s string) string { return s[strings.Index(s, "       s "):strings.Index(s, "opt_scaling_factor ")] }
+	if table(out) != table(out3) {
+		t.Errorf("result depends on --workers:\n%s\nvs\n%s", table(out), table(out3))
+	}
+}
+
+func TestLIFCommand(t *testing.T) {
+	path := smallModel(t, 40)
+	dir := t.TempDir()
+	code, out, errOut := runLIFCmd(t, "lif", path, "--scale", "25", "--trials", "6", "--figures", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	for _, want := range []string{"scaling factor s = 25 (lambda = 1/25)", "lif units: tref 0.002 s, tm 0.01 s, vreset -65 mV, vpeak -40 mV, bias -40 mV",
+		"double-exponential", "performance: ", "/6 trials correct", "firing rates (Hz", "excitatory", "inhibitory", "lif_outputs.png"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	if len(files) < 2 {
+		t.Fatalf("figures: %v", files)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || len(b) < 1000 || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Errorf("%s is not a PNG (%d bytes, %v)", f, len(b), err)
+		}
+	}
+	// QIF units, single-exponential synapses, SVG figures, a perturbation.
+	code, out, errOut = runLIFCmd(t, "lif", path, "--scale", "30", "--trials", "2", "--model", "qif", "--tr", "0",
+		"--stim", "inh", "--stim_units", "exc", "--stim_start", "0.5", "--figures", dir, "--format", "svg")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	for _, want := range []string{"qif units", "vpeak 30 mV, bias 0 mV", "single-exponential", "perturbation: inh", "steps [10001, 20001)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if svg, _ := filepath.Glob(filepath.Join(dir, "*.svg")); len(svg) < 2 {
+		t.Errorf("svg figures: %v", svg)
+	}
+	// Without --scale the model's opt_scaling_factor is needed.
+	code, _, errOut = runLIFCmd(t, "lif", path, "--trials", "2")
+	if code == 0 || !strings.Contains(errOut, "lambda-search") {
+		t.Errorf("exit %d without a scale: %s", code, errOut)
+	}
+	if code, _, errOut := runLIFCmd(t, "lambda-search", path, "--factors", "35", "--trials", "2"); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut = runLIFCmd(t, "lif", path, "--trials", "2")
+	if code != 0 || !strings.Contains(out, "s = 35") {
+		t.Errorf("exit %d with the file's factor: %s%s", code, out, errOut)
+	}
+}
+
+func TestLIFFlagErrors(t *testing.T) {
+	path := smallModel(t, 20)
+	cases := map[string][]string{
+		"scaling factor":         {"lif", path, "--scale", "0"},
+		"--model":                {"lif", path, "--scale", "25", "--model", "hh"},
+		"--trials":               {"lif", path, "--scale", "25", "--trials", "0"},
+		"--stim":                 {"lif", path, "--scale", "25", "--stim", "zap"},
+		"--stim_units":           {"lif", path, "--scale", "25", "--stim", "exc", "--stim_units", "999"},
+		"needs --stim":           {"lif", path, "--scale", "25", "--stim_units", "1"},
+		"--format":               {"lif", path, "--scale", "25", "--format", "gif"},
+		"Tm":                     {"lif", path, "--scale", "25", "--tm", "0"},
+		"unknown flag":           {"lif", path, "--scale", "25", "--bogus", "1"},
+		"exactly one model":      {"lif", "--scale", "25"},
+		"--factors":              {"lambda-search", path, "--factors", "20:-5:75"},
+		"give one or more model": {"lambda-search"},
+		"Downsample":             {"lambda-search", path, "--downsample", "0"},
+		"no such file":           {"lambda-search", filepath.Join(t.TempDir(), "none.mat")},
+	}
+	for want, args := range cases {
+		code, _, errOut := runLIFCmd(t, args...)
+		if code == 0 || !strings.Contains(errOut, want) {
+			t.Errorf("%v: exit %d, stderr %q (want %q)", args, code, errOut, want)
+		}
+	}
+	code, out, _ := runLIFCmd(t, "lif", "--help")
+	if code != 0 || !strings.Contains(out, "--vreset") || !strings.Contains(out, "--figures") {
+		t.Errorf("help: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,129 @@
+package lifsim
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spikernn/spikernn/spikernn"
+)
+
+// threadCPU returns the CPU time of the calling OS thread (lock it first):
+// on a machine shared with other work it measures the simulator's own cost
+// where wall time also counts the waits for a core.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// processCPU returns the CPU time of the whole process (all threads).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func benchNet(b testing.TB, N int, seed uint64) *spikernn.Network {
+	b.Helper()
+	cfg := spikernn.DefaultConfig("go-nogo")
+	cfg.N = N
+	net, err := spikernn.NewNetwork(cfg, seed)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return net
+}
+
+// benchTrials runs one 1-second Go-NoGo trial (20,000 steps of 0.05 ms) per
+// iteration and reports the thread's CPU time per trial, spikes per CPU
+// second and the mean firing rate.
+func benchTrials(b *testing.B, rate *spikernn.Network, s float64) {
+	net, err := FromRate(rate, s, DefaultParams())
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := spikernn.NewGoNoGo().SpikingTrial(spikernn.NewRand(3))
+	var spikes int
+	var hz float64
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ResetTimer()
+	c0 := threadCPU()
+	for i := 0; i < b.N; i++ {
+		res, err := net.Run(tr.U, RunOptions{Seed: 7, Stream: uint64(i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		spikes += len(res.Spikes)
+		hz += res.MeanRate
+	}
+	cpu := threadCPU() - c0
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(spikes)/cpu.Seconds(), "spikes/cpu-s")
+	b.ReportMetric(hz/float64(b.N), "Hz")
+}
+
+// BenchmarkTrial: random (untrained) networks at the paper's s = 25.
+func BenchmarkTrial(b *testing.B) {
+	for _, N := range []int{200, 1000, 5000} {
+		b.Run(fmt.Sprintf("N=%d", N), func(b *testing.B) { benchTrials(b, benchNet(b, N, 1), 25) })
+	}
+}
+
+// BenchmarkTrialTrained: the trained Go-NoGo fixture at its best factor.
+func BenchmarkTrialTrained(b *testing.B) {
+	if _, err := os.Stat(fixturePath); err != nil {
+		b.Skip("no trained fixture")
+	}
+	rate, err := spikernn.LoadModel(fixturePath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchTrials(b, rate, 20)
+}
+
+func BenchmarkNormals200(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	g := NewNoise(1, 1)
+	z := make([]float64, 200)
+	c0 := threadCPU()
+	for i := 0; i < b.N; i++ {
+		g.Normals(z)
+	}
+	b.ReportMetric(float64((threadCPU()-c0).Nanoseconds())/float64(b.N*200), "cpu-ns/normal")
+}
+
+// BenchmarkGridSearch times the whole Go-NoGo grid search of spec 5 (12
+// factors x 100 trials) of a random N = 200 network and of the trained
+// fixture with all cores, and reports the process CPU time (all threads).
+func BenchmarkGridSearch(b *testing.B) {
+	nets := map[string]*spikernn.Network{"random": benchNet(b, 200, 1)}
+	if rate, err := spikernn.LoadModel(fixturePath); err == nil {
+		nets["trained"] = rate
+	}
+	for _, name := range []string{"random", "trained"} {
+		rate := nets[name]
+		if rate == nil {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			c0 := processCPU()
+			for i := 0; i < b.N; i++ {
+				if _, err := GridSearch(context.Background(), rate, SearchOptions{Seed: uint64(i)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((processCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		})
+	}
+}

@@ -12,13 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spikernn/spikernn/lifsim"
 	"github.com/spikernn/spikernn/spikernn"
 	"github.com/spikernn/spikernn/spikernn/plot"
-	"golang.org/x/term"
 )
 
 func init() {
@@ -406,48 +403,6 @@ func condsInOrder(conds []string) []string {
 
 // fmtNum prints a number compactly (25, 0.002, -65).
 func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-
-// reporter shows progress: a progress bar when w is a terminal, else one
-// plain line every lineEvery trials (0: none).
-type reporter struct {
-	bar       *progressbar.ProgressBar
-	w         io.Writer
-	lineEvery int
-	total     int
-	start     time.Time
-}
-
-func newReporter(w io.Writer, total int, what string, lineEvery int) *reporter {
-	r := &reporter{w: w, lineEvery: lineEvery, total: total, start: time.Now()}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		r.bar = progressbar.NewOptions(total,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription(what),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("trials"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(100*time.Millisecond))
-	}
-	return r
-}
-
-func (r *reporter) progress(done, total int) {
-	if r.bar != nil {
-		_ = r.bar.Set(done)
-		return
-	}
-	if r.lineEvery > 0 && done%r.lineEvery == 0 {
-		fmt.Fprintf(r.w, "%d/%d trials, %.1f s\n", done, total, time.Since(r.start).Seconds())
-	}
-}
-
-func (r *reporter) finish() {
-	if r.bar != nil {
-		_ = r.bar.Finish()
-	}
-}
 
 // figurePath is DIR/NAME.FORMAT.
 func figurePath(dir, name, format string) string { return filepath.Join(dir, name+"."+format) }

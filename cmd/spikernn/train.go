@@ -11,10 +11,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spikernn/spikernn/gomlxmodels"
 	"github.com/spikernn/spikernn/spikernn"
-	"golang.org/x/term"
 )
 
 func init() {
@@ -151,11 +149,11 @@ func trainMode(p *parsedArgs, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		stop()
 	}()
-	rep := newProgressReporter(stderr, nTrials)
+	rep := newReporter(stderr, nTrials, "training", 0)
 	fmt.Fprintf(stderr, "spikernn: training %s, N = %d, %d trials at most, seed %d, GoMLX backend %s\n",
 		cfg.Task, cfg.N, nTrials, seed, backend)
 	trained, hist, trainErr := gomlxmodels.Train(ctx, net, gomlxmodels.TrainOptions{
-		Trials: nTrials, Seed: seed, Batch: batch, Backend: backend, Progress: rep.update,
+		Trials: nTrials, Seed: seed, Batch: batch, Backend: backend, Progress: rep.training,
 	})
 	rep.finish()
 	if trained == nil {
@@ -216,59 +214,3 @@ func evalMode(p *parsedArgs, stdout io.Writer) error {
 	return nil
 }
 
-// progressReporter shows training progress on stderr: a progress bar on a
-// terminal, otherwise one line per evaluation.
-type progressReporter struct {
-	w     io.Writer
-	bar   *progressbar.ProgressBar
-	total int
-}
-
-func newProgressReporter(w io.Writer, total int) *progressReporter {
-	r := &progressReporter{w: w, total: total}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		r.bar = progressbar.NewOptions(total,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription("training"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("trials"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetWidth(30),
-		)
-	}
-	return r
-}
-
-func (r *progressReporter) update(pr gomlxmodels.Progress) {
-	line := fmt.Sprintf("trial %d/%d  loss %.3f  eval loss %.3f  accuracy %.2f  %.1fs\n",
-		pr.Trial, pr.Trials, pr.Loss, pr.EvalLoss, pr.EvalPerf, pr.Elapsed.Seconds())
-	if r.bar != nil {
-		if pr.Evaluated {
-			// Keep the evaluations' history above the bar, as the
-			// reference prints it.
-			_ = r.bar.Clear()
-			fmt.Fprint(r.w, line)
-		}
-		desc := fmt.Sprintf("loss %7.3f", pr.Loss)
-		if !isNaN(pr.EvalPerf) {
-			desc += fmt.Sprintf(" | eval loss %6.3f acc %.2f", pr.EvalLoss, pr.EvalPerf)
-		}
-		r.bar.Describe(desc)
-		_ = r.bar.Set(pr.Trial + 1)
-		return
-	}
-	if pr.Evaluated {
-		fmt.Fprint(r.w, line)
-	}
-}
-
-func (r *progressReporter) finish() {
-	if r.bar != nil {
-		_ = r.bar.Exit()
-		fmt.Fprintln(r.w)
-	}
-}
-
-func isNaN(x float64) bool { return x != x }

@@ -22,7 +22,7 @@ func init() {
 	register(&command{
 		name:    "lambda-search",
 		usage:   "lambda-search MODEL.mat [MODEL.mat ...] [--factors 20:5:75] [--trials 100] [--seed S] [--force] [--workers K] [neuron flags]",
-		summary: "choose the LIF scaling factor by grid search (spec 5) and record opt_scaling_factor in the model file",
+		summary: "choose the LIF scaling factor 1/lambda by the paper's grid search and record opt_scaling_factor in the model file",
 		run:     runLambdaSearch,
 	})
 	register(&command{

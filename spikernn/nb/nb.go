@@ -43,7 +43,18 @@ func Show(fig *plot.Figure) error {
 		return nil
 	}
 	gonbui.DisplayPNG(png)
+	gonbui.Sync()
 	return nil
+}
+
+// Sync waits until everything displayed so far has reached the notebook.
+// GoNB runs each cell as its own program, and display data still in transit
+// when that program exits can be lost; the display functions of this package
+// sync by themselves, a cell that calls gonbui directly can defer nb.Sync().
+func Sync() {
+	if InNotebook() {
+		gonbui.Sync()
+	}
 }
 
 // ShowErr is Show for the (figure, error) pair every plot function returns,
@@ -64,6 +75,7 @@ func Markdownf(format string, args ...any) {
 		return
 	}
 	gonbui.DisplayMarkdown(s)
+	gonbui.Sync()
 }
 
 // Comparison is one reported quantity: the paper's value next to the one a
@@ -169,6 +181,7 @@ func (p *Progress) render(final bool) {
 	if final {
 		gonbui.UpdateHTML(p.id, "")
 		gonbui.DisplayHTML(body)
+		gonbui.Sync()
 		return
 	}
 	gonbui.UpdateHTML(p.id, body)
@@ -211,8 +224,14 @@ func (lf *LiveFigure) Update(build func() (*plot.Figure, error)) {
 
 // Finish clears the live slot and shows the final figure permanently.
 func (lf *LiveFigure) Finish(fig *plot.Figure, err error) error {
+	lf.Clear()
+	return ShowErr(fig, err)
+}
+
+// Clear removes the live slot without showing a final figure.
+func (lf *LiveFigure) Clear() {
 	if InNotebook() {
 		gonbui.UpdateHTML(lf.id, "")
+		gonbui.Sync()
 	}
-	return ShowErr(fig, err)
 }

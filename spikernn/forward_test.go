@@ -153,6 +153,9 @@ func TestEvaluateDeterministicAcrossWorkers(t *testing.T) {
 	if a.MeanLoss != b.MeanLoss || a.MeanPerf != b.MeanPerf {
 		t.Fatal("means differ")
 	}
+	if conds := a.Conds(); len(conds) != 12 || (conds[0] != "same" && conds[0] != "diff") {
+		t.Fatalf("conditions %v", conds)
+	}
 	if r, c := a.OutputMatrix().Dims(); r != 12 || c != 299 {
 		t.Fatalf("eval_os is %dx%d", r, c)
 	}

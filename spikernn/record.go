@@ -32,6 +32,16 @@ func (e *Evaluation) Labels() []float64 {
 	return l
 }
 
+// Conds returns the trials' conditions ("Go", "NoGo", "same", "ctx1 +", ...),
+// e.g. to group outputs in a figure.
+func (e *Evaluation) Conds() []string {
+	c := make([]string, len(e.Trials))
+	for i, t := range e.Trials {
+		c[i] = t.Cond
+	}
+	return c
+}
+
 // Baseline returns a record of the network as it is, before any training:
 // the states of one trial (x0, r0, and the same trial as the "last trial" u,
 // o, x, r, target) and an evaluation on 100 fresh trials, so that a model

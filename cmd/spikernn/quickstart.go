@@ -158,10 +158,6 @@ func quickstartFigures(dir, format string, task spikernn.Task, net *spikernn.Net
 		return nil, err
 	}
 	windows, thresholds := taskMarks(task)
-	conds := make([]string, len(rateEv.Trials))
-	for i, tr := range rateEv.Trials {
-		conds[i] = tr.Cond
-	}
 	step := spikernn.StepMs / 1000
 	var files []string
 	save := func(name string, fig *plot.Figure, err error) error {
@@ -179,7 +175,7 @@ func quickstartFigures(dir, format string, task spikernn.Task, net *spikernn.Net
 	if err := save("rate_training", fig, err); err != nil {
 		return nil, err
 	}
-	fig, err = plot.Traces(step, rateEv.Outputs, conds, plot.TraceOptions{
+	fig, err = plot.Traces(step, rateEv.Outputs, rateEv.Conds(), plot.TraceOptions{
 		Start: step, ShowTrials: 5, Thresholds: thresholds, Windows: windows,
 		Title: fmt.Sprintf("rate network output (accuracy %.2f)", rateEv.MeanPerf),
 	})

@@ -260,6 +260,14 @@ func TestFilesLoadInReferenceTools(t *testing.T) {
 	if err := net.Save(packed, SaveOptions{Compress: true}); err != nil {
 		t.Fatal(err)
 	}
+	// The grid search appends its result to a file; the readers must then see
+	// it next to every original variable.
+	scaling := &ScalingSearch{OptScalingFactor: 25, ScalingFactors: []float64{20, 25, 30}, AllPerfs: []float64{0.4, 0.99, 0.9}}
+	for _, p := range []string{plain, packed} {
+		if err := SaveScaling(p, scaling); err != nil {
+			t.Fatal(err)
+		}
+	}
 	want := map[string]string{
 		"x0": "(200, 20, 1) float32", "r0": "(200, 20, 1) float32", "w0": "(20, 20) float32",
 		"taus_gaus0": "(20, 1) float32", "w_in0": "(20, 1) float32", "u": "(1, 200) float64",
@@ -271,6 +279,7 @@ func TestFilesLoadInReferenceTools(t *testing.T) {
 		"taus": "(1, 2) float64", "eval_perf_mean": "(1, 1) float64", "eval_loss_mean": "(1, 1) float64",
 		"eval_os": "(100, 199) float64", "eval_labels": "(1, 100) float64", "taus_gaus": "(20, 1) float32",
 		"tr": "(1, 1) int64", "activation": "(1,) <U7",
+		"opt_scaling_factor": "(1, 1) float64", "all_perfs": "(1, 3) float64", "scaling_factors": "(1, 3) float64",
 	}
 	py := "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil || exec.Command(py, "-c", "import scipy.io").Run() != nil {
@@ -308,7 +317,7 @@ for k, v in d.items():
 			`assert(isequal(size(w), [20 20])); assert(isa(w, 'single')); assert(N == 20); ` +
 			`assert(islogical(inh)); assert(isequal(size(inh), [20 1])); assert(strcmp(activation, 'sigmoid')); ` +
 			`assert(isequal(taus, [4 20])); assert(isequal(size(eval_os), [100 199])); ` +
-			`ww = (w*m).*som_m; assert(all(all(ww(:, find(inh)) <= 0))); ` +
+			`ww = (w*m).*som_m; assert(all(all(ww(:, find(inh)) <= 0))); assert(opt_scaling_factor == 25); ` +
 			`printf('%d %d %g\n', N, sum(inh), sum(w_out));`
 		out, err := exec.Command("octave", "--no-gui", "--quiet", "--eval", script).CombinedOutput()
 		if err != nil {

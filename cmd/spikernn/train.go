@@ -213,4 +213,3 @@ func evalMode(p *parsedArgs, stdout io.Writer) error {
 		path, task.Name(), net.N(), seed, ev.MeanLoss, ev.MeanPerf)
 	return nil
 }
-

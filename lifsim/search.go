@@ -226,12 +226,25 @@ type SearchResult struct {
 	// search and force was not given: Factors, Perfs and Best are then the
 	// file's, the rest is empty.
 	Skipped bool
+	// Done is the number of factors fully scored: len(Factors), or fewer
+	// when the search was interrupted (Perfs is then NaN from index Done
+	// on, and Best is the best of the factors done; NaN when none was).
+	Done int
 }
 
-// Scaling returns the result in the form the model file stores.
+// Complete reports whether every factor of the grid was scored.
+func (r *SearchResult) Complete() bool { return r.Done == len(r.Factors) }
+
+// Scaling returns the result in the form the model file stores. For an
+// interrupted search opt_scaling_factor is NaN (what the reference writes
+// while a search runs) and all_perfs is NaN for the factors not scored.
 func (r *SearchResult) Scaling() *spikernn.ScalingSearch {
+	best := r.Best
+	if !r.Complete() {
+		best = math.NaN()
+	}
 	return &spikernn.ScalingSearch{
-		OptScalingFactor: r.Best,
+		OptScalingFactor: best,
 		ScalingFactors:   append([]float64(nil), r.Factors...),
 		AllPerfs:         append([]float64(nil), r.Perfs...),
 	}
@@ -240,6 +253,10 @@ func (r *SearchResult) Scaling() *spikernn.ScalingSearch {
 // GridSearch maps the rate network onto spiking networks for every factor
 // of the grid, scores opt.Trials random trials of the task for each, and
 // picks the factor with the highest mean performance (spec 5).
+//
+// When ctx is cancelled it returns, together with an error wrapping
+// ctx.Err(), the result for the factors finished so far (see
+// SearchResult.Done), so that an interrupted search loses nothing.
 func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) (*SearchResult, error) {
 	if rate == nil {
 		return nil, errors.New("lifsim: GridSearch: nil rate network")
@@ -273,9 +290,13 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 	}
 	res := &SearchResult{Task: task.Name(), Factors: append([]float64(nil), factors...), Perfs: make([]float64, len(factors)),
 		Trials: trials, Seed: opt.Seed, Correct: make([][]bool, len(factors)), Labels: make([][]float64, len(factors))}
+	for k := range res.Perfs {
+		res.Perfs[k] = math.NaN()
+	}
 	total := len(factors) * trials
 	var prog progress
 	prog.fn, prog.total = opt.Progress, total
+	var runErr error
 	for k, s := range factors {
 		net, err := FromRate(rate, s, p)
 		if err != nil {
@@ -298,20 +319,27 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			if ctx.Err() == nil {
+				return nil, err
+			}
+			runErr = fmt.Errorf("%w after %d of %d scaling factors", err, k, len(factors))
+			break
 		}
 		res.Correct[k], res.Labels[k] = correct, labels
 		res.Perfs[k] = meanBool(correct)
+		res.Done = k + 1
 	}
-	res.BestIndex = 0
-	for k, v := range res.Perfs {
-		if v > res.Perfs[res.BestIndex] {
+	res.BestIndex, res.Best, res.BestPerf = -1, math.NaN(), math.NaN()
+	for k := range res.Done {
+		if res.BestIndex < 0 || res.Perfs[k] > res.Perfs[res.BestIndex] {
 			res.BestIndex = k
 		}
 	}
-	res.Best, res.BestPerf = factors[res.BestIndex], res.Perfs[res.BestIndex]
+	if res.BestIndex >= 0 {
+		res.Best, res.BestPerf = factors[res.BestIndex], res.Perfs[res.BestIndex]
+	}
 	res.Elapsed = time.Since(start)
-	return res, nil
+	return res, runErr
 }
 
 // SearchFile runs GridSearch on a model file and records
@@ -320,13 +348,18 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 // finite opt_scaling_factor; the reference writes NaN while it works) is
 // left alone unless force is set: the result then has Skipped set and the
 // file's values.
+//
+// An interrupted search (ctx cancelled) that scored at least one factor
+// records what it has, with opt_scaling_factor NaN so that the next run
+// searches again, unless the file held a finished search, which is kept;
+// it returns the partial result with the error.
 func SearchFile(ctx context.Context, path string, opt SearchOptions, force bool) (*SearchResult, error) {
 	rate, err := spikernn.LoadModel(path)
 	if err != nil {
 		return nil, fmt.Errorf("lifsim: grid search: %w", err)
 	}
 	if s := rate.Scaling; s != nil && !force && !math.IsNaN(s.OptScalingFactor) {
-		r := &SearchResult{Task: rate.Config.Task, Factors: s.ScalingFactors, Perfs: s.AllPerfs, Best: s.OptScalingFactor, Skipped: true}
+		r := &SearchResult{Task: rate.Config.Task, Factors: s.ScalingFactors, Perfs: s.AllPerfs, Best: s.OptScalingFactor, Skipped: true, Done: len(s.ScalingFactors)}
 		for k, f := range s.ScalingFactors {
 			if f == s.OptScalingFactor {
 				r.BestIndex = k
@@ -340,7 +373,17 @@ func SearchFile(ctx context.Context, path string, opt SearchOptions, force bool)
 	}
 	res, err := GridSearch(ctx, rate, opt)
 	if err != nil {
-		return nil, fmt.Errorf("lifsim: grid search of %s: %w", path, err)
+		if res == nil {
+			return nil, fmt.Errorf("lifsim: grid search of %s: %w", path, err)
+		}
+		finished := rate.Scaling != nil && !math.IsNaN(rate.Scaling.OptScalingFactor)
+		if res.Done == 0 || finished {
+			return res, fmt.Errorf("lifsim: grid search of %s: %w; the file was not changed", path, err)
+		}
+		if serr := spikernn.SaveScaling(path, res.Scaling()); serr != nil {
+			return res, fmt.Errorf("lifsim: grid search of %s: %w; saving the partial result: %w", path, err, serr)
+		}
+		return res, fmt.Errorf("lifsim: grid search of %s: %w; the %d factors scored were written to the file, opt_scaling_factor NaN (unfinished)", path, err, res.Done)
 	}
 	if err := spikernn.SaveScaling(path, res.Scaling()); err != nil {
 		return nil, fmt.Errorf("lifsim: %w", err)

@@ -263,3 +263,79 @@ func TestSearchOtherTasks(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchInterrupted: a cancelled search returns the factors finished so
+// far (the same numbers an uninterrupted search gives), SearchFile records
+// them with opt_scaling_factor NaN so that the next run searches again, and
+// a finished search already in the file is never replaced by a partial one.
+func TestSearchInterrupted(t *testing.T) {
+	rate := testNet(t, "go-nogo", 40, 2)
+	const trials = 6
+	opt := SearchOptions{Factors: []float64{10, 30, 60}, Trials: trials, Seed: 7, Workers: 2}
+	full, err := GridSearch(context.Background(), rate, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !full.Complete() || full.Done != 3 {
+		t.Fatalf("full search: done %d", full.Done)
+	}
+	// Cancel once the second factor's trials are all done.
+	interrupted := func() (context.Context, SearchOptions) {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		o := opt
+		o.Progress = func(done, total int) {
+			if done == 2*trials {
+				cancel()
+			}
+		}
+		return ctx, o
+	}
+	ctx, o := interrupted()
+	part, err := GridSearch(ctx, rate, o)
+	if !errors.Is(err, context.Canceled) || part == nil {
+		t.Fatalf("interrupted search: %v, %v", part, err)
+	}
+	if part.Done != 2 || part.Complete() || part.Perfs[0] != full.Perfs[0] || part.Perfs[1] != full.Perfs[1] || !math.IsNaN(part.Perfs[2]) {
+		t.Fatalf("partial result: done %d perfs %v, full %v", part.Done, part.Perfs, full.Perfs)
+	}
+	if b := part.BestIndex; b < 0 || b > 1 || part.Best != opt.Factors[b] || part.BestPerf != max(full.Perfs[0], full.Perfs[1]) {
+		t.Errorf("best so far: index %d factor %v perf %v", b, part.Best, part.BestPerf)
+	}
+	if sc := part.Scaling(); !math.IsNaN(sc.OptScalingFactor) || !math.IsNaN(sc.AllPerfs[2]) {
+		t.Errorf("partial scaling record: %+v", sc)
+	}
+
+	path := filepath.Join(t.TempDir(), "m.mat")
+	if err := rate.Save(path, spikernn.SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, o = interrupted()
+	if _, err := SearchFile(ctx, path, o, false); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted SearchFile: %v", err)
+	}
+	got, err := spikernn.LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got.Scaling; s == nil || !math.IsNaN(s.OptScalingFactor) || len(s.AllPerfs) != 3 || s.AllPerfs[1] != full.Perfs[1] || !math.IsNaN(s.AllPerfs[2]) {
+		t.Fatalf("partial search in the file: %+v", got.Scaling)
+	}
+	// An unfinished search is not skipped.
+	res, err := SearchFile(context.Background(), path, opt, false)
+	if err != nil || res.Skipped || res.Best != full.Best {
+		t.Fatalf("search after an interrupted one: %+v, %v", res, err)
+	}
+	// A finished search survives an interrupted forced one.
+	ctx, o = interrupted()
+	if _, err := SearchFile(ctx, path, o, true); err == nil {
+		t.Fatal("interrupted forced search: no error")
+	}
+	got, err = spikernn.LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got.Scaling; s == nil || s.OptScalingFactor != full.Best || s.AllPerfs[2] != full.Perfs[2] {
+		t.Fatalf("finished search lost: %+v", got.Scaling)
+	}
+}

@@ -255,6 +255,10 @@ func (r *fileReader) fail(format string, a ...any) {
 
 func (r *fileReader) has(name string) bool { return r.f.Get(name) != nil }
 
+// nanVars may hold NaN: an unfinished grid search records opt_scaling_factor
+// NaN and NaN performance for the factors it has not scored.
+var nanVars = map[string]bool{"opt_scaling_factor": true, "all_perfs": true}
+
 func (r *fileReader) numeric(name string, required bool) *matfile.Var {
 	v := r.f.Get(name)
 	if v == nil {
@@ -268,7 +272,7 @@ func (r *fileReader) numeric(name string, required bool) *matfile.Var {
 		return nil
 	}
 	for _, x := range v.Data {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
+		if (math.IsNaN(x) && !nanVars[name]) || math.IsInf(x, 0) {
 			r.fail("variable %s holds %v", name, x)
 			return nil
 		}

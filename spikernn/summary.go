@@ -79,7 +79,24 @@ func (n *Network) Summary() string {
 				best = s.AllPerfs[k]
 			}
 		}
-		p("scaling", "opt_scaling_factor %s (lambda = 1/%s), spiking perf %.2f, over %d factors", PyFloat(s.OptScalingFactor), PyFloat(s.OptScalingFactor), best, len(s.ScalingFactors))
+		if math.IsNaN(s.OptScalingFactor) {
+			done, bi := 0, -1
+			for k, v := range s.AllPerfs {
+				if !math.IsNaN(v) {
+					done++
+					if k < len(s.ScalingFactors) && (bi < 0 || v > s.AllPerfs[bi]) {
+						bi = k
+					}
+				}
+			}
+			msg := fmt.Sprintf("unfinished search (opt_scaling_factor NaN): %d of %d factors scored", done, len(s.ScalingFactors))
+			if bi >= 0 {
+				msg += fmt.Sprintf(", best so far 1/lambda = %s (spiking perf %.2f)", PyFloat(s.ScalingFactors[bi]), s.AllPerfs[bi])
+			}
+			p("scaling", "%s", msg)
+		} else {
+			p("scaling", "opt_scaling_factor %s (lambda = 1/%s), spiking perf %.2f, over %d factors", PyFloat(s.OptScalingFactor), PyFloat(s.OptScalingFactor), best, len(s.ScalingFactors))
+		}
 	} else {
 		p("scaling", "no opt_scaling_factor yet (run the lambda grid search)")
 	}

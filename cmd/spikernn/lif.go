@@ -159,7 +159,12 @@ func runLambdaSearch(args []string, stdout, stderr io.Writer) error {
 		}, force)
 		rep.finish()
 		if err != nil {
-			return fmt.Errorf("lambda-search: %w", err)
+			if res == nil || ctx.Err() == nil {
+				return fmt.Errorf("lambda-search: %w", err)
+			}
+			fmt.Fprintf(stdout, "interrupted: %d of %d factors scored\n", res.Done, len(res.Factors))
+			printSearchTable(stdout, res)
+			return &exitError{exitInterrupted, fmt.Errorf("lambda-search: %w", err)}
 		}
 		if res.Skipped {
 			fmt.Fprintf(stdout, "already searched (use --force to search again): opt_scaling_factor %s (lambda = 1/%s)\n",
@@ -168,24 +173,33 @@ func runLambdaSearch(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "task %s, %d trials per factor, seed %d, %s units, %.1f s\n",
 				res.Task, res.Trials, res.Seed, prm.Model, res.Elapsed.Seconds())
 		}
-		fmt.Fprintf(stdout, "%8s %10s %8s\n", "s", "lambda", "perf")
-		for k, s := range res.Factors {
-			perf := math.NaN()
-			if k < len(res.Perfs) {
-				perf = res.Perfs[k]
-			}
-			mark := ""
-			if k == res.BestIndex {
-				mark = "  <- opt_scaling_factor"
-			}
-			fmt.Fprintf(stdout, "%8s %10s %8.2f%s\n", fmtNum(s), "1/"+fmtNum(s), perf, mark)
-		}
+		printSearchTable(stdout, res)
 		if !res.Skipped {
 			fmt.Fprintf(stdout, "opt_scaling_factor %s (lambda = 1/%s), performance %.2f, written to %s\n",
 				fmtNum(res.Best), fmtNum(res.Best), res.BestPerf, path)
 		}
 	}
 	return nil
+}
+
+// printSearchTable prints performance per scaling factor, marking the best;
+// factors not scored (an interrupted search) show NaN.
+func printSearchTable(stdout io.Writer, res *lifsim.SearchResult) {
+	fmt.Fprintf(stdout, "%8s %10s %8s\n", "s", "lambda", "perf")
+	for k, s := range res.Factors {
+		perf := math.NaN()
+		if k < len(res.Perfs) {
+			perf = res.Perfs[k]
+		}
+		mark := ""
+		if k == res.BestIndex {
+			mark = "  <- opt_scaling_factor"
+			if !res.Complete() {
+				mark = "  <- best so far"
+			}
+		}
+		fmt.Fprintf(stdout, "%8s %10s %8.2f%s\n", fmtNum(s), "1/"+fmtNum(s), perf, mark)
+	}
 }
 
 var lifSpecs = append([]argSpec{

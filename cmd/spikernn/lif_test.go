@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,6 +72,61 @@ func TestLambdaSearchCommand(t *testing.T) {
 	table := func(s string) string { return s[strings.Index(s, "       s "):strings.Index(s, "opt_scaling_factor ")] }
 	if table(out) != table(out3) {
 		t.Errorf("result depends on --workers:\n%s\nvs\n%s", table(out), table(out3))
+	}
+}
+
+// countdownCtx reports itself cancelled from the (n+1)-th call of Err on:
+// with one worker the grid search asks once per trial, so this interrupts
+// it at a known trial without timing.
+type countdownCtx struct {
+	context.Context
+	n int
+}
+
+func (c *countdownCtx) Err() error {
+	if c.n <= 0 {
+		return context.Canceled
+	}
+	c.n--
+	return nil
+}
+
+// TestLambdaSearchInterrupted: Ctrl-C during lambda-search prints and keeps
+// the factors scored so far (opt_scaling_factor NaN, as an unfinished
+// search), exits 130, and the next run searches again.
+func TestLambdaSearchInterrupted(t *testing.T) {
+	path := smallModel(t, 40)
+	old := lifContext
+	defer func() { lifContext = old }()
+	lifContext = func() (context.Context, context.CancelFunc) {
+		return &countdownCtx{context.Background(), 4}, func() {}
+	}
+	code, out, errOut := runLIFCmd(t, "lambda-search", path, "--factors", "20,40", "--trials", "4", "--seed", "3", "--workers", "1")
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want %d: %s%s", code, exitInterrupted, out, errOut)
+	}
+	for _, want := range []string{"interrupted: 1 of 2 factors scored", "<- best so far", "NaN"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "opt_scaling_factor NaN (unfinished)") {
+		t.Errorf("error message: %s", errOut)
+	}
+	net, err := spikernn.LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := net.Scaling; s == nil || !math.IsNaN(s.OptScalingFactor) || len(s.AllPerfs) != 2 || math.IsNaN(s.AllPerfs[0]) || !math.IsNaN(s.AllPerfs[1]) {
+		t.Fatalf("partial search in the file: %+v", net.Scaling)
+	}
+	if code, out, _ := runLIFCmd(t, "inspect", path); code != 0 || !strings.Contains(out, "unfinished search (opt_scaling_factor NaN): 1 of 2 factors scored") {
+		t.Errorf("inspect of an unfinished search (exit %d):\n%s", code, out)
+	}
+	lifContext = old
+	code, out, errOut = runLIFCmd(t, "lambda-search", path, "--factors", "20,40", "--trials", "4", "--seed", "3")
+	if code != 0 || strings.Contains(out, "already searched") || !strings.Contains(out, "<- opt_scaling_factor") {
+		t.Fatalf("search after an interrupted one (exit %d):\n%s%s", code, out, errOut)
 	}
 }
 

@@ -298,6 +298,15 @@ func TestPerformanceVsScale(t *testing.T) {
 	if !legendHas(fig.Panel(0, 0), "1/λ = 60 (60%)") {
 		t.Error("Scaling should mark OptScalingFactor")
 	}
+	// An unfinished search: the factors scored so far, the best of them.
+	nan := math.NaN()
+	fig, err = Scaling(&spikernn.ScalingSearch{OptScalingFactor: nan, ScalingFactors: fac[:4], AllPerfs: []float64{0.6, 0.8, nan, nan}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !legendHas(fig.Panel(0, 0), "1/λ = 25 (80%)") {
+		t.Error("Scaling of an unfinished search should mark its best factor so far")
+	}
 	for name, f := range map[string]func() error{
 		"empty":    func() error { _, err := PerformanceVsScale(nil, nil, 0); return err },
 		"length":   func() error { _, err := PerformanceVsScale(fac, perf[1:], 0); return err },
@@ -305,6 +314,10 @@ func TestPerformanceVsScale(t *testing.T) {
 		"over 1":   func() error { _, err := PerformanceVsScale([]float64{1}, []float64{97}, 0); return err },
 		"NaN":      func() error { _, err := PerformanceVsScale([]float64{1}, []float64{math.NaN()}, 0); return err },
 		"nil":      func() error { _, err := Scaling(nil); return err },
+		"none scored": func() error {
+			_, err := Scaling(&spikernn.ScalingSearch{OptScalingFactor: math.NaN(), ScalingFactors: fac[:1], AllPerfs: []float64{math.NaN()}})
+			return err
+		},
 	} {
 		wantInputError(t, name, f())
 	}

@@ -225,13 +225,29 @@ func PerformanceVsScale(factors, perfs []float64, best float64) (_ *Figure, err 
 }
 
 // Scaling plots a scaling-factor grid search as PerformanceVsScale, marking
-// its optimal factor.
+// its optimal factor. For an unfinished search (opt_scaling_factor NaN) it
+// plots the factors scored so far and marks the best of them.
 func Scaling(s *spikernn.ScalingSearch) (_ *Figure, err error) {
 	defer guard(&err)
 	if s == nil {
 		return nil, badInput("no scaling search")
 	}
-	return PerformanceVsScale(s.ScalingFactors, s.AllPerfs, s.OptScalingFactor)
+	if !math.IsNaN(s.OptScalingFactor) {
+		return PerformanceVsScale(s.ScalingFactors, s.AllPerfs, s.OptScalingFactor)
+	}
+	if err := checkSameLen("scaling_factors", len(s.ScalingFactors), "all_perfs", len(s.AllPerfs)); err != nil {
+		return nil, err
+	}
+	var factors, perfs []float64
+	for k, p := range s.AllPerfs {
+		if !math.IsNaN(p) {
+			factors, perfs = append(factors, s.ScalingFactors[k]), append(perfs, p)
+		}
+	}
+	if len(factors) == 0 {
+		return nil, badInput("the scaling search has not scored any factor yet")
+	}
+	return PerformanceVsScale(factors, perfs, 0)
 }
 
 // starGlyph is a filled five-pointed star.

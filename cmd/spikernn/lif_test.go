@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -72,6 +75,76 @@ func TestLambdaSearchCommand(t *testing.T) {
 	table := func(s string) string { return s[strings.Index(s, "       s "):strings.Index(s, "opt_scaling_factor ")] }
 	if table(out) != table(out3) {
 		t.Errorf("result depends on --workers:\n%s\nvs\n%s", table(out), table(out3))
+	}
+}
+
+// TestLambdaSearchTrainedGoNoGo: lambda-search over the paper's grid on a
+// Go-NoGo model trained by gomlxmodels reports at least 95% at the chosen
+// factor and records it in the file, where scipy.io.loadmat finds it next to
+// every variable the reference writes.
+func TestLambdaSearchTrainedGoNoGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the paper's grid search: 1200 LIF trials")
+	}
+	src, err := os.ReadFile("../../lifsim/testdata/gonogo_trained.mat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "Task_go-nogo_N_200_Taus_4.0_20.0_Act_sigmoid_2026_11_26_120000.mat")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runLIFCmd(t, "lambda-search", path, "--seed", "11", "--force")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	t.Log(out)
+	var best, perf float64
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "opt_scaling_factor ") {
+			if _, err := fmt.Sscanf(line, "opt_scaling_factor %g (lambda = 1/%g), performance %g", &best, &best, &perf); err != nil {
+				t.Fatalf("result line %q: %v", line, err)
+			}
+		}
+	}
+	if perf < 0.95 || best < 20 || best > 75 {
+		t.Errorf("reported performance %.2f at s = %v, want >= 0.95 on the paper's grid", perf, best)
+	}
+	net, err := spikernn.LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := net.Scaling; s == nil || s.OptScalingFactor != best || len(s.AllPerfs) != 12 || !net.Trained() {
+		t.Fatalf("file after the search: %+v", net.Scaling)
+	}
+	py := "/usr/bin/python3"
+	if exec.Command(py, "-c", "import scipy.io").Run() != nil {
+		t.Skipf("%s with scipy is not available: scipy.io.loadmat not checked", py)
+	}
+	script := `
+import sys, scipy.io
+d = scipy.io.loadmat(sys.argv[1])
+missing = [k for k in sys.argv[2].split(',') if k not in d]
+assert not missing, 'missing variables: %s' % missing
+assert d['all_perfs'].size == 12 and d['scaling_factors'].size == 12, (d['all_perfs'].shape, d['scaling_factors'].shape)
+print(float(d['opt_scaling_factor'].item()))
+`
+	// Every reference variable except the state recordings the fixture was
+	// stripped of to stay small (lifsim/testdata/README.md).
+	vars := []string{"opt_scaling_factor", "all_perfs", "scaling_factors"}
+	for _, v := range referenceVars {
+		switch v {
+		case "x", "r", "x0", "r0", "eval_os":
+		default:
+			vars = append(vars, v)
+		}
+	}
+	got, err := exec.Command(py, "-c", script, path, strings.Join(vars, ",")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("scipy.io.loadmat: %v\n%s", err, got)
+	}
+	if v, err := strconv.ParseFloat(strings.TrimSpace(string(got)), 64); err != nil || v != best {
+		t.Errorf("scipy reads opt_scaling_factor %s, the command chose %v", got, best)
 	}
 }
 

@@ -30,7 +30,8 @@
 // (DefaultBackend); XLA (-tags xla) and ONNX Runtime (-tags onnx) are
 // opt-in, chosen with TrainOptions.Backend or $GOMLX_BACKEND. Build with
 // GOEXPERIMENT=simd to enable the Go backend's AVX2/AVX-512 kernels: about
-// 2x faster (a Go-NoGo trial at N=200 in 5.5-6 ms instead of 12 ms, a whole
-// Go-NoGo training in 11 s instead of 26 s on a 2-core machine); see
-// README.md for measured speeds and how the graph is built.
+// 2x faster (a Go-NoGo trial at N=200 in 5.0 ms instead of 11.2 ms, a whole
+// Go-NoGo training in 9.9 s instead of 23 s on a 2-core AMD EPYC; 7.8 ms
+// instead of 14.4 ms and 15.5 s instead of 32.5 s on a 2-core Intel Xeon);
+// see README.md for measured speeds and how the graph is built.
 package gomlxmodels

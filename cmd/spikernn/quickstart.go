@@ -12,7 +12,7 @@ import (
 	"github.com/spikernn/spikernn/gomlxmodels"
 	"github.com/spikernn/spikernn/lifsim"
 	"github.com/spikernn/spikernn/spikernn"
-	"github.com/spikernn/spikernn/spikernn/plot"
+	"github.com/spikernn/spikernn/plot"
 )
 
 func init() {

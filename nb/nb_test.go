@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spikernn/spikernn/spikernn/plot"
+	"github.com/spikernn/spikernn/plot"
 )
 
 // Outside a notebook every display call falls back to text and never fails.

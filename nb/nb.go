@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
-	"github.com/spikernn/spikernn/spikernn/plot"
+	"github.com/spikernn/spikernn/plot"
 )
 
 // InNotebook reports whether the program runs inside a GoNB notebook cell.

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/spikernn/spikernn/spikernn"
-	"github.com/spikernn/spikernn/spikernn/plot"
+	"github.com/spikernn/spikernn/plot"
 )
 
 // tempDir returns a fresh directory for an example's files.

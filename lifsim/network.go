@@ -15,6 +15,7 @@ import (
 type Network struct {
 	Params Params  // neuron and synapse parameters
 	Scale  float64 // the scaling factor s (lambda = 1/s)
+	Task   string  // the rate network's task (Evaluate's default)
 	N      int     // number of units
 	NIn    int     // number of input channels
 	Inh    []bool  // Inh[i]: unit i is inhibitory
@@ -73,7 +74,7 @@ func FromRate(rate *spikernn.Network, s float64, p Params) (*Network, error) {
 		steps = rate.TausSteps()
 	}
 	n := &Network{
-		Params: p, Scale: s, N: N, NIn: rate.NIn,
+		Params: p, Scale: s, N: N, NIn: rate.NIn, Task: rate.Config.Task,
 		Inh:  append([]bool(nil), rate.Inh...),
 		Exc:  append([]bool(nil), rate.Exc...),
 		Td:   make([]float64, N),

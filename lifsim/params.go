@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/spikernn/spikernn/spikernn"
 )
 
 // Model is the spiking unit's membrane equation.
@@ -102,16 +104,13 @@ func ParamsFor(m Model) (Params, error) {
 	return Params{}, fmt.Errorf("lifsim: unknown neuron model %q (allowed: lif, qif)", m)
 }
 
-// Dt returns the simulation step in seconds: 0.05 ms times Downsample.
-func (p Params) Dt() float64 { return BaseDt * float64(p.Downsample) }
+// Dt returns the simulation step in seconds: spikernn.SpikingDt (0.05 ms)
+// times Downsample.
+func (p Params) Dt() float64 { return spikernn.SpikingDt * float64(p.Downsample) }
 
 // SingleExponential reports whether the synapses use the single-exponential
 // filter (Tr = 0).
 func (p Params) SingleExponential() bool { return p.Tr == 0 }
-
-// BaseDt is the reference simulation step in seconds (0.05 ms), before
-// downsampling.
-const BaseDt = 0.00005
 
 // Validate checks every field and names the first invalid one.
 func (p Params) Validate() error {

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/spikernn/spikernn/internal/parallel"
+	"github.com/spikernn/spikernn/internal/stats"
 	"github.com/spikernn/spikernn/spikernn"
 )
 
@@ -19,24 +18,41 @@ import (
 // (lambda = 1/s), as the reference's lambda_grid_search.m.
 func PaperFactors() []float64 { return Range(20, 5, 75) }
 
+// MaxFactors is the longest grid of scaling factors accepted: the paper's
+// grid has 12, and each factor costs a hundred spiking trials.
+const MaxFactors = 1000
+
 // Range returns start:step:stop as MATLAB's colon operator does: start,
 // start+step, ... up to stop (within rounding); empty for step = 0, a step
-// of the wrong sign, or a non-finite argument.
+// of the wrong sign, a non-finite argument, or more than MaxFactors values.
 func Range(start, step, stop float64) []float64 {
-	for _, x := range []float64{start, step, stop} {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil
-		}
-	}
-	if step == 0 || (stop-start)*step < 0 {
+	n := rangeLen(start, step, stop)
+	if n < 1 || n > MaxFactors {
 		return nil
 	}
-	n := int(math.Floor((stop-start)/step+1e-10)) + 1
-	out := make([]float64, n)
+	out := make([]float64, int(n))
 	for k := range out {
 		out[k] = start + float64(k)*step
 	}
 	return out
+}
+
+// rangeLen is the number of values of start:step:stop, as a float so that
+// absurd ranges do not overflow (0 for an empty or invalid range).
+func rangeLen(start, step, stop float64) float64 {
+	for _, x := range []float64{start, step, stop} {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0
+		}
+	}
+	if step == 0 || (stop-start)*step < 0 {
+		return 0
+	}
+	n := math.Floor((stop-start)/step+1e-10) + 1
+	if math.IsNaN(n) || math.IsInf(n, 0) {
+		return math.Inf(1)
+	}
+	return n
 }
 
 // ParseFactors parses a grid of scaling factors: a MATLAB range
@@ -59,10 +75,12 @@ func ParseFactors(s string) ([]float64, error) {
 			nums[k] = f
 		}
 		if len(nums) == 2 {
-			out = Range(nums[0], 1, nums[1])
-		} else {
-			out = Range(nums[0], nums[1], nums[2])
+			nums = []float64{nums[0], 1, nums[1]}
 		}
+		if n := rangeLen(nums[0], nums[1], nums[2]); n > MaxFactors {
+			return nil, fmt.Errorf("lifsim: range %q has %.4g values; a grid may have at most %d", s, n, MaxFactors)
+		}
+		out = Range(nums[0], nums[1], nums[2])
 		if len(out) == 0 {
 			return nil, fmt.Errorf("lifsim: range %q is empty", s)
 		}
@@ -88,6 +106,9 @@ func checkFactors(f []float64) error {
 	if len(f) == 0 {
 		return errors.New("lifsim: empty grid of scaling factors")
 	}
+	if len(f) > MaxFactors {
+		return fmt.Errorf("lifsim: a grid of %d scaling factors; at most %d", len(f), MaxFactors)
+	}
 	for _, x := range f {
 		if math.IsNaN(x) || math.IsInf(x, 0) || x <= 0 {
 			return fmt.Errorf("lifsim: invalid scaling factor %v: must be a finite number > 0", x)
@@ -98,8 +119,7 @@ func checkFactors(f []float64) error {
 
 // EvalOptions controls an evaluation of a spiking network on a task.
 type EvalOptions struct {
-	// Task is the task to score; nil: the rate network's task (Evaluate
-	// needs it set, GridSearch and SearchFile fill it in).
+	// Task is the task to score; nil: the rate network's task.
 	Task spikernn.Task
 	// Trials is the number of random trials (0: 100).
 	Trials int
@@ -111,78 +131,107 @@ type EvalOptions struct {
 	StreamOffset uint64
 	// Workers is the number of goroutines (0: runtime.GOMAXPROCS).
 	Workers int
-	// Progress, when set, is called after each trial with the number of
-	// trials done and the total, from one goroutine at a time, in order.
-	Progress func(done, total int)
-	// Keep keeps every trial's input and Result (spikes, rates, output) in
-	// the Evaluation, e.g. for figures. It costs Nt floats per trial.
+	// Progress, when set, receives a report after each trial, one at a
+	// time, in order (Stage "LIF evaluation").
+	Progress spikernn.Reporter
+	// Keep keeps every trial's Result (spikes, rates, output) in the
+	// Evaluation, and its output trace in Outputs, e.g. for figures. It
+	// costs Nt floats per trial.
 	Keep bool
 	// Perturb is applied to every trial (nil: none).
 	Perturb *Perturbation
 }
 
-// Evaluation is the outcome of Network.Evaluate.
+// Evaluation is the outcome of Network.Evaluate: the evaluation every
+// spikernn network returns (Perf, Correct, Conds, Labels, the firing rates),
+// plus, with EvalOptions.Keep, every trial's Result.
 type Evaluation struct {
-	Perf    float64   // fraction of correct trials
-	Correct []bool    // per trial
-	Labels  []float64 // per trial (go-nogo: 1 Go, 0 NoGo; mante and xor: +1 or -1)
-	Conds   []string  // per trial condition ("Go", "NoGo", "same", ...)
-	// ExcRate, InhRate and MeanRate are the firing rates (Hz) of the
-	// excitatory, inhibitory and all units, averaged over trials.
-	ExcRate, InhRate, MeanRate float64
-	Trials                     []spikernn.Trial // with Keep
-	Results                    []*Result        // with Keep
+	spikernn.Evaluation
+	Results []*Result // with Keep
 }
 
 // Evaluate simulates opt.Trials random trials of a task (spec 5) and
 // scores them, spreading trials over opt.Workers goroutines.
 func (n *Network) Evaluate(ctx context.Context, opt EvalOptions) (*Evaluation, error) {
-	if opt.Task == nil {
-		return nil, errors.New("lifsim: Evaluate: no task given")
+	task, err := n.task(opt.Task)
+	if err != nil {
+		return nil, err
 	}
 	if opt.Trials == 0 {
 		opt.Trials = 100
 	}
-	if opt.Trials < 0 {
-		return nil, fmt.Errorf("lifsim: invalid number of trials %d", opt.Trials)
+	if err := spikernn.CheckTrials("trials", opt.Trials); err != nil {
+		return nil, fmt.Errorf("lifsim: %w", err)
 	}
-	if opt.Task.NumInputs() != n.NIn {
-		return nil, fmt.Errorf("lifsim: task %s has %d inputs, the network %d", opt.Task.Name(), opt.Task.NumInputs(), n.NIn)
+	if task.NumInputs() != n.NIn {
+		return nil, fmt.Errorf("lifsim: task %s has %d inputs, the network %d", task.Name(), task.NumInputs(), n.NIn)
 	}
-	ev := &Evaluation{Correct: make([]bool, opt.Trials), Labels: make([]float64, opt.Trials), Conds: make([]string, opt.Trials)}
+	ev := &Evaluation{Evaluation: *spikernn.NewSpikingEvaluation(task.Name(), opt.Trials)}
+	ev.Dt = n.Params.Dt()
 	if opt.Keep {
-		ev.Trials = make([]spikernn.Trial, opt.Trials)
 		ev.Results = make([]*Result, opt.Trials)
+		ev.Outputs = make([][]float64, opt.Trials)
 	}
 	exc := make([]float64, opt.Trials)
 	inh := make([]float64, opt.Trials)
 	all := make([]float64, opt.Trials)
-	var prog progress
-	prog.fn, prog.total = opt.Progress, opt.Trials
-	err := parallel(ctx, opt.Trials, opt.Workers, func() any { return n.newWorker() }, func(wk any, i int) error {
-		w := wk.(*worker)
+	prog := newProgress(opt.Progress, "LIF evaluation", opt.Trials)
+	err = parallel.For(ctx, opt.Trials, opt.Workers, n.newWorker, func(w *worker, i int) error {
 		stream := opt.StreamOffset + uint64(i)
-		tr := opt.Task.SpikingTrial(spikernn.SubRand(opt.Seed, stream))
+		tr := task.SpikingTrial(spikernn.SubRand(opt.Seed, stream))
 		w.noise.Reset(opt.Seed, stream)
 		res, err := n.runWith(w.st, &w.in, tr.U, RunOptions{Noise: &w.noise, Perturb: opt.Perturb})
 		if err != nil {
-			return fmt.Errorf("trial %d: %w", i, err)
+			return fmt.Errorf("lifsim: trial %d: %w", i, err)
 		}
-		ev.Correct[i] = opt.Task.SpikingCorrect(res.Out, res.Dt, tr)
-		ev.Labels[i], ev.Conds[i] = tr.Label, tr.Cond
+		ev.SetTrial(i, tr, task.SpikingCorrect(res.Out, res.Dt, tr))
 		exc[i], inh[i], all[i] = res.ExcRate, res.InhRate, res.MeanRate
 		if opt.Keep {
-			ev.Trials[i], ev.Results[i] = tr, res
+			ev.Results[i], ev.Outputs[i] = res, res.Out
 		}
-		prog.step()
+		prog.Step()
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrapRun(err)
 	}
-	ev.Perf = meanBool(ev.Correct)
-	ev.ExcRate, ev.InhRate, ev.MeanRate = mean(exc), mean(inh), mean(all)
+	ev.Finish()
+	ev.ExcRate, ev.InhRate, ev.MeanRate = stats.Mean(exc), stats.Mean(inh), stats.Mean(all)
 	return ev, nil
+}
+
+// task returns t, or the task the network was mapped from.
+func (n *Network) task(t spikernn.Task) (spikernn.Task, error) {
+	if t != nil {
+		return t, nil
+	}
+	if n.Task == "" {
+		return nil, errors.New("lifsim: no task given, and the network does not name one")
+	}
+	t, err := spikernn.LookupTask(n.Task)
+	if err != nil {
+		return nil, fmt.Errorf("lifsim: %w", err)
+	}
+	return t, nil
+}
+
+// wrapRun prefixes a worker-pool error, naming an interruption as such.
+func wrapRun(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("lifsim: %w", err)
+	}
+	return err
+}
+
+// newProgress returns a counter that reports each finished trial to r.
+func newProgress(r spikernn.Reporter, stage string, total int) *parallel.Counter {
+	if r == nil {
+		return nil
+	}
+	start := time.Now()
+	return parallel.NewCounter(total, func(done, total int) {
+		r.Report(spikernn.Progress{Stage: stage, Done: done, Total: total, Final: done == total, Elapsed: time.Since(start)})
+	})
 }
 
 // SearchOptions controls the scaling-factor grid search (spec 5).
@@ -201,9 +250,10 @@ type SearchOptions struct {
 	Params *Params
 	// Task is the task to score; nil: the rate network's own task.
 	Task spikernn.Task
-	// Progress, when set, is called after each trial with the number of
-	// trials done over all factors and the total.
-	Progress func(done, total int)
+	// Progress, when set, receives a report after each trial (Stage
+	// "lambda search", Done counting trials over all factors, Detail the
+	// factor at work).
+	Progress spikernn.Reporter
 }
 
 // SearchResult is the outcome of a scaling-factor grid search.
@@ -281,8 +331,8 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 	if trials == 0 {
 		trials = 100
 	}
-	if trials < 0 {
-		return nil, fmt.Errorf("lifsim: invalid number of trials %d", trials)
+	if err := spikernn.CheckTrials("trials", trials); err != nil {
+		return nil, fmt.Errorf("lifsim: %w", err)
 	}
 	p := DefaultParams()
 	if opt.Params != nil {
@@ -294,9 +344,8 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 		res.Perfs[k] = math.NaN()
 	}
 	total := len(factors) * trials
-	var prog progress
-	prog.fn, prog.total = opt.Progress, total
 	var runErr error
+	done := 0
 	for k, s := range factors {
 		net, err := FromRate(rate, s, p)
 		if err != nil {
@@ -304,29 +353,38 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 		}
 		correct := make([]bool, trials)
 		labels := make([]float64, trials)
-		err = parallel(ctx, trials, opt.Workers, func() any { return net.newWorker() }, func(wk any, i int) error {
-			w := wk.(*worker)
+		detail := "s = " + strconv.FormatFloat(s, 'g', -1, 64)
+		var prog *parallel.Counter
+		if opt.Progress != nil {
+			base := done
+			prog = parallel.NewCounter(trials, func(d, _ int) {
+				opt.Progress.Report(spikernn.Progress{Stage: "lambda search", Done: base + d, Total: total, Detail: detail,
+					Final: base+d == total, Elapsed: time.Since(start)})
+			})
+		}
+		err = parallel.For(ctx, trials, opt.Workers, net.newWorker, func(w *worker, i int) error {
 			stream := uint64(k)*uint64(trials) + uint64(i)
 			tr := task.SpikingTrial(spikernn.SubRand(opt.Seed, stream))
 			w.noise.Reset(opt.Seed, stream)
 			out, dt, err := w.score(tr)
 			if err != nil {
-				return fmt.Errorf("s = %v, trial %d: %w", s, i, err)
+				return fmt.Errorf("lifsim: s = %v, trial %d: %w", s, i, err)
 			}
 			correct[i] = task.SpikingCorrect(out, dt, tr)
 			labels[i] = tr.Label
-			prog.step()
+			prog.Step()
 			return nil
 		})
+		done += trials
 		if err != nil {
 			if ctx.Err() == nil {
 				return nil, err
 			}
-			runErr = fmt.Errorf("%w after %d of %d scaling factors", err, k, len(factors))
+			runErr = fmt.Errorf("lifsim: %w after %d of %d scaling factors", err, k, len(factors))
 			break
 		}
 		res.Correct[k], res.Labels[k] = correct, labels
-		res.Perfs[k] = meanBool(correct)
+		res.Perfs[k] = stats.Fraction(correct)
 		res.Done = k + 1
 	}
 	res.BestIndex, res.Best, res.BestPerf = -1, math.NaN(), math.NaN()
@@ -416,91 +474,3 @@ func (w *worker) score(tr spikernn.Trial) ([]float64, float64, error) {
 	return out, w.in.dt, nil
 }
 
-// progress serialises progress reports.
-type progress struct {
-	mu    sync.Mutex
-	done  int
-	total int
-	fn    func(done, total int)
-}
-
-func (p *progress) step() {
-	if p.fn == nil {
-		return
-	}
-	p.mu.Lock()
-	p.done++
-	p.fn(p.done, p.total)
-	p.mu.Unlock()
-}
-
-// parallel runs job(w, i) for i in [0, n) on up to workers goroutines, each
-// with its own scratch from newScratch. It stops at the first error or when
-// ctx is done.
-func parallel(ctx context.Context, n, workers int, newScratch func() any, job func(w any, i int) error) error {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = max(min(workers, n), 1)
-	var next atomic.Int64
-	var failed atomic.Bool
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			scratch := newScratch()
-			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					errs[w] = err
-					failed.Store(true)
-					return
-				}
-				if err := job(scratch, i); err != nil {
-					errs[w] = err
-					failed.Store(true)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return fmt.Errorf("lifsim: interrupted: %w", err)
-			}
-			return fmt.Errorf("lifsim: %w", err)
-		}
-	}
-	return nil
-}
-
-func meanBool(b []bool) float64 {
-	if len(b) == 0 {
-		return math.NaN()
-	}
-	k := 0
-	for _, x := range b {
-		if x {
-			k++
-		}
-	}
-	return float64(k) / float64(len(b))
-}
-
-func mean(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	var s float64
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
-}

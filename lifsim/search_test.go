@@ -25,14 +25,15 @@ func TestSearchDeterministic(t *testing.T) {
 		opt.Workers = w
 		var mu sync.Mutex
 		last := 0
-		opt.Progress = func(done, total int) {
+		opt.Progress = spikernn.ReporterFunc(func(p spikernn.Progress) {
+			done, total := p.Done, p.Total
 			mu.Lock()
 			defer mu.Unlock()
 			if done != last+1 || total != 36 {
 				t.Errorf("progress %d/%d after %d", done, total, last)
 			}
 			last = done
-		}
+		})
 		res, err := GridSearch(context.Background(), rate, opt)
 		if err != nil {
 			t.Fatal(err)
@@ -153,8 +154,17 @@ func TestSearchErrors(t *testing.T) {
 		t.Errorf("cancelled search: %v", err)
 	}
 	net, _ := FromRate(rate, 25, DefaultParams())
-	if _, err := net.Evaluate(ctx, EvalOptions{}); err == nil {
-		t.Error("Evaluate without a task accepted")
+	if _, err := net.Evaluate(ctx, EvalOptions{Task: spikernn.NewMante()}); err == nil {
+		t.Error("Evaluate with a task of 4 inputs on a 1-input network accepted")
+	}
+	// Without a task, the rate network's own.
+	own, err := net.Evaluate(ctx, EvalOptions{Trials: 6, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named, _ := net.Evaluate(ctx, EvalOptions{Trials: 6, Seed: 3, Task: spikernn.NewGoNoGo()})
+	if own.Task != "go-nogo" || own.Perf != named.Perf || !own.Spiking {
+		t.Errorf("own task: %s %v, named: %v", own.Task, own.Perf, named.Perf)
 	}
 	if _, err := SearchFile(ctx, filepath.Join(t.TempDir(), "missing.mat"), SearchOptions{}, false); err == nil {
 		t.Error("missing file accepted")
@@ -284,11 +294,11 @@ func TestSearchInterrupted(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
 		o := opt
-		o.Progress = func(done, total int) {
-			if done == 2*trials {
+		o.Progress = spikernn.ReporterFunc(func(p spikernn.Progress) {
+			if p.Done == 2*trials {
 				cancel()
 			}
-		}
+		})
 		return ctx, o
 	}
 	ctx, o := interrupted()

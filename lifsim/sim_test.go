@@ -269,7 +269,7 @@ func TestRefractory(t *testing.T) {
 		}
 		// The refractory period in steps: 40 at 2 ms.
 		if tref == 0.002 {
-			if d := refUntil(1000, BaseDt, tref) - 1000; d < 40 || d > 41 {
+			if d := refUntil(1000, spikernn.SpikingDt, tref) - 1000; d < 40 || d > 41 {
 				t.Errorf("refractory steps %d", d)
 			}
 		}

@@ -1,15 +1,12 @@
 package spikernn
 
-import (
-	"fmt"
-	"math"
-)
+import "math"
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 // ActivationFunc returns the transfer function phi named by act: "sigmoid",
 // "clipped_relu" (relu clipped at 20) or "softplus" (log(1+e^x) clipped at 20).
-func ActivationFunc(act string) (func(float64) float64, error) {
+func ActivationFunc(act Activation) (func(float64) float64, error) {
 	switch act {
 	case Sigmoid:
 		return sigmoid, nil
@@ -27,5 +24,5 @@ func ActivationFunc(act string) (func(float64) float64, error) {
 			return min(max(y, 0), 20)
 		}, nil
 	}
-	return nil, &ConfigError{"act", fmt.Sprintf("%q", act), "allowed: sigmoid, clipped_relu, softplus"}
+	return nil, act.Validate()
 }

@@ -6,50 +6,22 @@ import (
 	"strings"
 )
 
-// Activation functions the reference supports.
-const (
-	Sigmoid     = "sigmoid"
-	ClippedReLU = "clipped_relu"
-	Softplus    = "softplus"
-)
-
-// Loss functions the reference supports.
-const (
-	LossL1 = "l1"
-	LossL2 = "l2"
-)
-
-// Initial weight distributions the reference supports.
-const (
-	Gaussian = "gaus"
-	GammaDis = "gamma"
-)
-
-// Activations lists the allowed values of Config.Activation.
-var Activations = []string{Sigmoid, ClippedReLU, Softplus}
-
-// LossFns lists the allowed values of Config.LossFn.
-var LossFns = []string{LossL1, LossL2}
-
-// WeightDists lists the allowed values of Config.WeightDist.
-var WeightDists = []string{Gaussian, GammaDis}
-
 // Config holds every option of the reference command line that shapes a rate
 // network. Field comments give the reference flag in brackets.
 //
 // The zero value is not valid; start from DefaultConfig.
 type Config struct {
-	Task       string    // task name [--task]: go-nogo, mante, xor or a registered task
-	N          int       // number of units [--N]
-	PInh       float64   // probability that a unit is inhibitory [--P_inh]
-	PRec       float64   // probability of a recurrent connection [--P_rec]
-	Gain       float64   // gain of the Gaussian initial weights [--gain]
-	SomN       int       // number of SOM inhibitory units [--som_N]
-	WeightDist string    // "gaus" or "gamma" [--w_dist]
-	ApplyDale  bool      // Dale's principle [--apply_dale]
-	Activation string    // "sigmoid", "clipped_relu" or "softplus" [--act]
-	LossFn     string    // "l1" or "l2" [--loss_fn]
-	Taus       []float64 // decay constants in 5 ms steps: {min, max} (trained) or {value} (fixed) [--decay_taus]
+	Task       string     // task name [--task]: go-nogo, mante, xor or a registered task
+	N          int        // number of units [--N]
+	PInh       float64    // probability that a unit is inhibitory [--P_inh]
+	PRec       float64    // probability of a recurrent connection [--P_rec]
+	Gain       float64    // gain of the Gaussian initial weights [--gain]
+	SomN       int        // number of SOM inhibitory units [--som_N]
+	WeightDist WeightDist // Gaussian or GammaDis [--w_dist]
+	ApplyDale  bool       // Dale's principle [--apply_dale]
+	Activation Activation // Sigmoid, ClippedReLU or Softplus [--act]
+	LossFn     LossFn     // LossL2 or LossL1 [--loss_fn]
+	Taus       []float64  // decay constants in 5 ms steps: {min, max} (trained) or {value} (fixed) [--decay_taus]
 }
 
 // DefaultConfig returns the reference defaults for a task: N = 200, P_inh =
@@ -103,8 +75,8 @@ func (c Config) Validate() error {
 	if _, err := LookupTask(c.Task); err != nil {
 		return &ConfigError{"task", quoteOrEmpty(c.Task), "allowed: " + strings.Join(TaskNames(), ", ")}
 	}
-	if c.N < 1 {
-		return &ConfigError{"N", c.N, "must be at least 1"}
+	if err := CheckN("N", c.N); err != nil {
+		return err
 	}
 	if !(c.PInh >= 0 && c.PInh <= 1) {
 		return &ConfigError{"P_inh", c.PInh, "must be a probability in [0, 1]"}
@@ -127,14 +99,10 @@ func (c Config) Validate() error {
 	if c.SomN > 0 && c.PInh == 0 {
 		return &ConfigError{"som_N", c.SomN, "must be 0 when P_inh = 0 (there are no inhibitory units)"}
 	}
-	if !contains(WeightDists, c.WeightDist) {
-		return &ConfigError{"w_dist", quoteOrEmpty(c.WeightDist), "allowed: " + strings.Join(WeightDists, ", ")}
-	}
-	if !contains(Activations, c.Activation) {
-		return &ConfigError{"act", quoteOrEmpty(c.Activation), "allowed: " + strings.Join(Activations, ", ")}
-	}
-	if !contains(LossFns, c.LossFn) {
-		return &ConfigError{"loss_fn", quoteOrEmpty(c.LossFn), "allowed: " + strings.Join(LossFns, ", ")}
+	for _, err := range []error{c.WeightDist.Validate(), c.Activation.Validate(), c.LossFn.Validate()} {
+		if err != nil {
+			return err
+		}
 	}
 	switch len(c.Taus) {
 	case 1, 2:
@@ -150,15 +118,6 @@ func (c Config) Validate() error {
 		return &ConfigError{"decay_taus", c.Taus, "min must not exceed max"}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func quoteOrEmpty(s string) string { return fmt.Sprintf("%q", s) }

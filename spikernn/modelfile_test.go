@@ -1,6 +1,7 @@
 package spikernn
 
 import (
+	"context"
 	"errors"
 	"math"
 	"os"
@@ -44,7 +45,7 @@ func trainedLike(t *testing.T, task string, n int) *Network {
 	cfg := DefaultConfig(task)
 	cfg.N, cfg.SomN = n, 1
 	net := mustNet(t, cfg, 21)
-	rec, err := net.Baseline(4)
+	rec, err := net.Baseline(context.Background(), 4)
 	if err != nil {
 		t.Fatal(err)
 	}

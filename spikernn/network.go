@@ -46,44 +46,6 @@ type Network struct {
 	Inferred []string
 }
 
-// TrainingRecord is what a training run leaves in the model file.
-type TrainingRecord struct {
-	Status       string    // StatusTrained, StatusFailed, StatusUnfinished or StatusUntrained
-	Losses       []float64 // per-trial training loss (length n_trials in the reference; entries past Tr are 0)
-	Tr           int       // index of the last trial
-	EvalPerfMean float64   // mean performance of the last evaluation (100 trials)
-	EvalLossMean float64   // mean loss of the last evaluation
-	EvalOs       *mat.Dense
-	EvalLabels   []float64
-	// Evaluation curve (spikernn extension): trial index, mean loss and
-	// mean performance of every evaluation.
-	EvalTrials []float64
-	EvalLosses []float64
-	EvalPerfs  []float64
-	// Last training trial: input (NIn x T), target (T), states (N x T) and outputs (T-1).
-	U      *mat.Dense
-	Target []float64
-	X, R   *mat.Dense
-	O      []float64
-	// States (N x T) of one trial run before training.
-	X0, R0 *mat.Dense
-}
-
-// Training status values.
-const (
-	StatusTrained    = "trained"    // met the task's stopping rule
-	StatusFailed     = "failed"     // ran all trials without meeting it
-	StatusUnfinished = "unfinished" // interrupted; the state reached so far
-)
-
-// ScalingSearch holds the results of the scaling-factor grid search (spec
-// section 5) as the reference appends them to the model file.
-type ScalingSearch struct {
-	OptScalingFactor float64   // the factor s with the best spiking performance (lambda = 1/s)
-	ScalingFactors   []float64 // the grid
-	AllPerfs         []float64 // mean spiking performance per factor
-}
-
 // Trained reports whether the network has been through training, successful,
 // failed or interrupted.
 func (n *Network) Trained() bool { return n.Training != nil && n.Training.Status != StatusUntrained }

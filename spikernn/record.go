@@ -1,45 +1,61 @@
 package spikernn
 
 import (
+	"context"
 	"fmt"
+	"math"
 
 	"gonum.org/v1/gonum/mat"
 )
 
-// StatusUntrained marks the record of a network that has not been trained:
-// Baseline fills it with one trial and an evaluation of the initial weights.
-const StatusUntrained = "untrained"
-
-// OutputMatrix stacks the evaluation's outputs into a trials x (T-1) matrix
-// (the reference's eval_os).
-func (e *Evaluation) OutputMatrix() *mat.Dense {
-	if len(e.Outputs) == 0 {
-		return nil
-	}
-	m := mat.NewDense(len(e.Outputs), len(e.Outputs[0]), nil)
-	for i, o := range e.Outputs {
-		m.SetRow(i, o)
-	}
-	return m
+// TrainingRecord is what a training run leaves in the model file.
+type TrainingRecord struct {
+	Status       Status    // StatusTrained, StatusFailed, StatusUnfinished or StatusUntrained
+	Losses       []float64 // per-trial training loss (length n_trials in the reference; entries past Tr are 0)
+	Tr           int       // index of the last trial
+	EvalPerfMean float64   // mean performance of the last evaluation (100 trials)
+	EvalLossMean float64   // mean loss of the last evaluation
+	EvalOs       *mat.Dense
+	EvalLabels   []float64
+	// Evaluation curve (spikernn extension): trial index, mean loss and
+	// mean performance of every evaluation.
+	EvalTrials []float64
+	EvalLosses []float64
+	EvalPerfs  []float64
+	// Last training trial: input (NIn x T), target (T), states (N x T) and outputs (T-1).
+	U      *mat.Dense
+	Target []float64
+	X, R   *mat.Dense
+	O      []float64
+	// States (N x T) of one trial run before training.
+	X0, R0 *mat.Dense
 }
 
-// Labels returns the trials' labels (the reference's eval_labels).
-func (e *Evaluation) Labels() []float64 {
-	l := make([]float64, len(e.Trials))
-	for i, t := range e.Trials {
-		l[i] = t.Label
-	}
-	return l
+// ScalingSearch holds the results of the scaling-factor grid search (spec
+// section 5) as the reference appends them to the model file
+// (opt_scaling_factor, scaling_factors, all_perfs), with spikernn's record of
+// how it was run (scaling_trials, scaling_seed, scaling_key), which the
+// reference tools ignore.
+type ScalingSearch struct {
+	OptScalingFactor float64   // the factor s with the best spiking performance (lambda = 1/s); NaN: unfinished
+	ScalingFactors   []float64 // the grid
+	AllPerfs         []float64 // mean spiking performance per factor (NaN: not scored)
+	Trials           int       // spiking trials per factor (0: unknown, e.g. a reference file)
+	Seed             uint64    // seed of the trials
+	Key              string    // identifies the search settings (grid, trials, seed, neuron parameters); "" when unknown
 }
 
-// Conds returns the trials' conditions ("Go", "NoGo", "same", "ctx1 +", ...),
-// e.g. to group outputs in a figure.
-func (e *Evaluation) Conds() []string {
-	c := make([]string, len(e.Trials))
-	for i, t := range e.Trials {
-		c[i] = t.Cond
+// Finished reports whether the search scored every factor.
+func (s *ScalingSearch) Finished() bool { return s != nil && !math.IsNaN(s.OptScalingFactor) }
+
+// BestPerf returns the performance at OptScalingFactor (NaN if unknown).
+func (s *ScalingSearch) BestPerf() float64 {
+	for k, f := range s.ScalingFactors {
+		if f == s.OptScalingFactor && k < len(s.AllPerfs) {
+			return s.AllPerfs[k]
+		}
 	}
-	return c
+	return math.NaN()
 }
 
 // Baseline returns a record of the network as it is, before any training:
@@ -47,7 +63,10 @@ func (e *Evaluation) Conds() []string {
 // o, x, r, target) and an evaluation on 100 fresh trials, so that a model
 // file of an untrained network carries every variable the reference writes.
 // Its Status is StatusUntrained, its Losses empty, its Tr 0.
-func (n *Network) Baseline(seed uint64) (*TrainingRecord, error) {
+//
+// The evaluation takes most of the time (100 trials of N units); a
+// cancelled ctx stops it.
+func (n *Network) Baseline(ctx context.Context, seed uint64) (*TrainingRecord, error) {
 	task, err := LookupTask(n.Config.Task)
 	if err != nil {
 		return nil, err
@@ -58,17 +77,17 @@ func (n *Network) Baseline(seed uint64) (*TrainingRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spikernn: baseline trial: %w", err)
 	}
-	ev, err := n.Evaluate(task, EvalOptions{Trials: 100, Seed: seed ^ 0xba5e11e})
+	ev, err := n.Evaluate(ctx, EvalOptions{Task: task, Trials: 100, Seed: seed ^ 0xba5e11e})
 	if err != nil {
 		return nil, fmt.Errorf("spikernn: baseline evaluation: %w", err)
 	}
 	return &TrainingRecord{
 		Status:       StatusUntrained,
 		Losses:       []float64{},
-		EvalPerfMean: ev.MeanPerf,
+		EvalPerfMean: ev.Perf,
 		EvalLossMean: ev.MeanLoss,
 		EvalOs:       ev.OutputMatrix(),
-		EvalLabels:   ev.Labels(),
+		EvalLabels:   ev.Labels,
 		U:            tr.U,
 		Target:       tr.Target,
 		X:            res.X,

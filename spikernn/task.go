@@ -11,8 +11,11 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// LIFStepSeconds is the spiking simulator's reference time step (0.05 ms).
-const LIFStepSeconds = 0.00005
+// SpikingDt is the spiking network's reference time step in seconds (0.05
+// ms, spec 4): the tasks' spiking scoring windows are stated in its steps
+// (MATLAB's out(10000:end) is t >= 0.5 s), and the simulator steps by it
+// (times a downsampling factor).
+const SpikingDt = 0.00005
 
 // Trial is one trial of a task: its input, target and label.
 type Trial struct {
@@ -37,8 +40,8 @@ func (c Criterion) Met(tr int, evalLoss, evalPerf float64) bool {
 	return evalLoss < c.MaxLoss && evalPerf > c.MinPerf && tr >= c.MinTrial
 }
 
-// DefaultCriterion is the reference rule: loss < 7 and performance > 0.95.
-var DefaultCriterion = Criterion{MaxLoss: 7, MinPerf: 0.95}
+// DefaultCriterion returns the reference rule: loss < 7 and performance > 0.95.
+func DefaultCriterion() Criterion { return Criterion{MaxLoss: 7, MinPerf: 0.95} }
 
 // Task is a cognitive task on both sides of the framework: it generates
 // training trials and scores the rate network's output, and it generates the
@@ -75,8 +78,8 @@ func RegisterTask(t Task) error {
 	if t == nil || t.Name() == "" {
 		return fmt.Errorf("spikernn: RegisterTask: the task needs a name")
 	}
-	if t.NumInputs() < 1 || t.Steps() < 2 {
-		return fmt.Errorf("spikernn: RegisterTask %q: need at least 1 input and 2 steps (got %d inputs, %d steps)", t.Name(), t.NumInputs(), t.Steps())
+	if t.NumInputs() < 1 || t.Steps() < 2 || t.NumInputs() > 1000 || t.Steps() > MaxSteps {
+		return fmt.Errorf("spikernn: RegisterTask %q: need 1 to 1000 inputs and 2 to %d steps (got %d inputs, %d steps)", t.Name(), MaxSteps, t.NumInputs(), t.Steps())
 	}
 	key := strings.ToLower(t.Name())
 	registryMu.Lock()
@@ -185,7 +188,7 @@ func (c *CustomTask) Criterion() Criterion {
 	if c.Stop != nil {
 		return *c.Stop
 	}
-	return DefaultCriterion
+	return DefaultCriterion()
 }
 
 // padTrial appends one zero column to a rate trial's input: the spiking

@@ -72,11 +72,11 @@ func TestGoNoGoScoring(t *testing.T) {
 	out := make([]float64, 20000)
 	out[9997] = 1 // before the window (MATLAB index 9998)
 	out[12000] = -0.9
-	if task.SpikingCorrect(out, LIFStepSeconds, goTr) || !task.SpikingCorrect(out, LIFStepSeconds, nogoTr) {
+	if task.SpikingCorrect(out, SpikingDt, goTr) || !task.SpikingCorrect(out, SpikingDt, nogoTr) {
 		t.Error("spiking window must start at MATLAB index 10000 and NoGo ignores negative values")
 	}
 	out[9999] = 0.8 // MATLAB index 10000
-	if !task.SpikingCorrect(out, LIFStepSeconds, goTr) {
+	if !task.SpikingCorrect(out, SpikingDt, goTr) {
 		t.Error("spiking Go peak at MATLAB index 10000 missed")
 	}
 	st := task.SpikingTrial(NewRand(3))
@@ -149,11 +149,11 @@ func TestManteTrials(t *testing.T) {
 	}
 	out := make([]float64, 50000)
 	out[25998] = -1
-	if task.SpikingCorrect(out, LIFStepSeconds, minus) {
+	if task.SpikingCorrect(out, SpikingDt, minus) {
 		t.Error("mante spiking window starts at MATLAB index 26000")
 	}
 	out[25999] = -1
-	if !task.SpikingCorrect(out, LIFStepSeconds, minus) {
+	if !task.SpikingCorrect(out, SpikingDt, minus) {
 		t.Error("mante spiking -1 at MATLAB index 26000 missed")
 	}
 }
@@ -197,7 +197,7 @@ func TestXORTrials(t *testing.T) {
 	}
 	out := make([]float64, 30000)
 	out[19999] = 0.9
-	if !task.SpikingCorrect(out, LIFStepSeconds, Trial{Label: 1}) {
+	if !task.SpikingCorrect(out, SpikingDt, Trial{Label: 1}) {
 		t.Error("xor spiking window starts at MATLAB index 20000")
 	}
 }
@@ -243,7 +243,7 @@ func TestRegistry(t *testing.T) {
 	// Default spiking scoring resamples the output every 5 ms.
 	out := make([]float64, 6000) // 0.3 s at 0.05 ms
 	out[35*100-1] = 1            // time 175 ms = rate step 35 -> o[34]
-	if !custom.SpikingCorrect(out, LIFStepSeconds, Trial{Label: 1}) {
+	if !custom.SpikingCorrect(out, SpikingDt, Trial{Label: 1}) {
 		t.Error("custom spiking default scoring")
 	}
 	if _, c := custom.SpikingTrial(NewRand(1)).U.Dims(); c != 61 {

@@ -85,7 +85,7 @@ func (g *GoNoGo) SpikingCorrect(out []float64, dt float64, tr Trial) bool {
 
 // Criterion implements Task.
 func (g *GoNoGo) Criterion() Criterion {
-	c := DefaultCriterion
+	c := DefaultCriterion()
 	c.MinTrial = g.MinTrial
 	return c
 }
@@ -154,8 +154,16 @@ func (m *Mante) Correct(o []float64, tr Trial) bool {
 	return signedCorrect(tail(o, len(o)-m.RespWindow), tr.Label)
 }
 
-// SpikingTrial implements Task.
-func (m *Mante) SpikingTrial(rng *rand.Rand) Trial { return padTrial(m.NewTrial(rng)) }
+// SpikingTrial implements Task: the rate trial's input with one more
+// column, as the reference's grid search builds it (u = zeros(4, 501)): the
+// sensory rows are zero there, the cued context row stays on through the
+// last column.
+func (m *Mante) SpikingTrial(rng *rand.Rand) Trial {
+	tr := padTrial(m.NewTrial(rng))
+	row := 1 + int(tr.Info["context"])
+	tr.U.Set(row, m.T, 1)
+	return tr
+}
 
 // SpikingCorrect implements Task.
 func (m *Mante) SpikingCorrect(out []float64, dt float64, tr Trial) bool {
@@ -163,7 +171,7 @@ func (m *Mante) SpikingCorrect(out []float64, dt float64, tr Trial) bool {
 }
 
 // Criterion implements Task.
-func (m *Mante) Criterion() Criterion { return DefaultCriterion }
+func (m *Mante) Criterion() Criterion { return DefaultCriterion() }
 
 // XOR is the temporal exclusive-or task (spec section 2): two +-1 pulses in
 // sequence on two inputs; the target is +1 ("same") or -1 ("diff") during
@@ -229,7 +237,7 @@ func (x *XOR) SpikingCorrect(out []float64, dt float64, tr Trial) bool {
 }
 
 // Criterion implements Task.
-func (x *XOR) Criterion() Criterion { return DefaultCriterion }
+func (x *XOR) Criterion() Criterion { return DefaultCriterion() }
 
 // signedCorrect: label +1 needs max(w) > 0.7, label -1 needs min(w) < -0.7.
 func signedCorrect(w []float64, label float64) bool {

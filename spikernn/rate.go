@@ -1,12 +1,13 @@
 package spikernn
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
+	"github.com/spikernn/spikernn/internal/parallel"
+	"github.com/spikernn/spikernn/internal/stats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -156,8 +157,8 @@ func (s *rateSim) run(u *mat.Dense, rng *rand.Rand, noNoise bool) (*RateResult, 
 
 // Loss is the reference training loss of outputs o (T-1 entries) against a
 // target z (T entries, z[k] compared with o[k] = o_{k+1}, spec 1.3):
-// "l2" = sqrt(sum (o-z)^2), "l1" = sum |o-z|.
-func Loss(o, z []float64, lossFn string) float64 {
+// LossL2 = sqrt(sum (o-z)^2), LossL1 = sum |o-z|.
+func Loss(o, z []float64, lossFn LossFn) float64 {
 	var s float64
 	k := min(len(o), len(z))
 	for i := range k {
@@ -174,30 +175,33 @@ func Loss(o, z []float64, lossFn string) float64 {
 	return math.Sqrt(s)
 }
 
-// Evaluation is the outcome of running a batch of fresh trials.
-type Evaluation struct {
-	Trials   []Trial
-	Outputs  [][]float64 // per trial, T-1 outputs
-	Losses   []float64
-	Correct  []bool
-	MeanLoss float64
-	MeanPerf float64 // fraction of correct trials
-}
-
-// EvalOptions controls Evaluate.
+// EvalOptions controls Network.Evaluate.
 type EvalOptions struct {
-	Trials  int    // number of trials (default 100, as the reference)
+	Task    Task   // the task to score; nil: the network's own task
+	Trials  int    // number of trials (0: 100, as the reference)
 	Seed    uint64 // trial i draws its input and noise from SubRand(Seed, i)
-	Workers int    // goroutines (default GOMAXPROCS); the result does not depend on it
+	Workers int    // goroutines (0: GOMAXPROCS); the result does not depend on it
 	NoNoise bool   // drop the per-step noise (the reference evaluates with noise)
-	Initial bool   // use the pre-training weights
+	Initial bool   // use the pre-training weights and decay constants
 }
 
-// Evaluate runs fresh trials of task through the rate network, with noise as
-// the reference's evaluation does, and scores them.
-func (n *Network) Evaluate(task Task, opt EvalOptions) (*Evaluation, error) {
-	if opt.Trials <= 0 {
+// Evaluate runs fresh trials of a task through the rate network, with noise
+// as the reference's evaluation does, and scores them. A cancelled ctx stops
+// it with an error wrapping ctx.Err().
+func (n *Network) Evaluate(ctx context.Context, opt EvalOptions) (*Evaluation, error) {
+	task := opt.Task
+	if task == nil {
+		t, err := LookupTask(n.Config.Task)
+		if err != nil {
+			return nil, fmt.Errorf("spikernn: evaluate: %w", err)
+		}
+		task = t
+	}
+	if opt.Trials == 0 {
 		opt.Trials = 100
+	}
+	if err := CheckTrials("trials", opt.Trials); err != nil {
+		return nil, err
 	}
 	if task.NumInputs() != n.NIn {
 		return nil, fmt.Errorf("spikernn: task %s has %d inputs, the network %d", task.Name(), task.NumInputs(), n.NIn)
@@ -206,69 +210,26 @@ func (n *Network) Evaluate(task Task, opt EvalOptions) (*Evaluation, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := &Evaluation{
-		Trials:  make([]Trial, opt.Trials),
-		Outputs: make([][]float64, opt.Trials),
-		Losses:  make([]float64, opt.Trials),
-		Correct: make([]bool, opt.Trials),
-	}
-	errs := make([]error, opt.Trials)
-	parallelFor(opt.Trials, opt.Workers, func(i int) {
+	ev := newEvaluation(task.Name(), opt.Trials, false)
+	ev.Dt = StepMs / 1000
+	ev.Outputs = make([][]float64, opt.Trials)
+	ev.Losses = make([]float64, opt.Trials)
+	err = parallel.Each(ctx, opt.Trials, opt.Workers, func(i int) error {
 		rng := SubRand(opt.Seed, uint64(i))
 		tr := task.NewTrial(rng)
 		res, err := s.run(tr.U, rng, opt.NoNoise)
 		if err != nil {
-			errs[i] = fmt.Errorf("trial %d: %w", i, err)
-			return
+			return fmt.Errorf("spikernn: evaluate: trial %d: %w", i, err)
 		}
-		ev.Trials[i] = tr
+		ev.setTrial(i, tr, task.Correct(res.O, tr))
 		ev.Outputs[i] = res.O
 		ev.Losses[i] = Loss(res.O, tr.Target, n.Config.LossFn)
-		ev.Correct[i] = task.Correct(res.O, tr)
+		return nil
 	})
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
-	for i := range ev.Losses {
-		ev.MeanLoss += ev.Losses[i]
-		if ev.Correct[i] {
-			ev.MeanPerf++
-		}
-	}
-	ev.MeanLoss /= float64(opt.Trials)
-	ev.MeanPerf /= float64(opt.Trials)
+	ev.MeanLoss = stats.Mean(ev.Losses)
+	ev.finish()
 	return ev, nil
-}
-
-// parallelFor calls f(i) for i in [0, n) on up to workers goroutines
-// (GOMAXPROCS when workers <= 0).
-func parallelFor(n, workers int, f func(i int)) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, n)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }

@@ -1,6 +1,7 @@
 package spikernn
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -48,7 +49,7 @@ func naiveRun(net *Network, u *mat.Dense) []float64 {
 }
 
 func TestRunMatchesSpec(t *testing.T) {
-	for _, act := range Activations {
+	for _, act := range Activations() {
 		for _, task := range []string{"go-nogo", "mante"} {
 			cfg := DefaultConfig(task)
 			cfg.N, cfg.Activation, cfg.SomN = 40, act, 2
@@ -137,11 +138,11 @@ func TestEvaluateDeterministicAcrossWorkers(t *testing.T) {
 	cfg.N = 60
 	net := mustNet(t, cfg, 3)
 	task := mustTask(t, "xor")
-	a, err := net.Evaluate(task, EvalOptions{Trials: 12, Seed: 8, Workers: 1})
+	a, err := net.Evaluate(context.Background(), EvalOptions{Task: task, Trials: 12, Seed: 8, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := net.Evaluate(task, EvalOptions{Trials: 12, Seed: 8, Workers: 4})
+	b, err := net.Evaluate(context.Background(), EvalOptions{Task: task, Trials: 12, Seed: 8, Workers: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +151,10 @@ func TestEvaluateDeterministicAcrossWorkers(t *testing.T) {
 			t.Fatalf("trial %d differs between 1 and 4 workers", i)
 		}
 	}
-	if a.MeanLoss != b.MeanLoss || a.MeanPerf != b.MeanPerf {
+	if a.MeanLoss != b.MeanLoss || a.Perf != b.Perf {
 		t.Fatal("means differ")
 	}
-	if conds := a.Conds(); len(conds) != 12 || (conds[0] != "same" && conds[0] != "diff") {
+	if conds := a.Conds; len(conds) != 12 || (conds[0] != "same" && conds[0] != "diff") {
 		t.Fatalf("conditions %v", conds)
 	}
 	if r, c := a.OutputMatrix().Dims(); r != 12 || c != 299 {

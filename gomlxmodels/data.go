@@ -1,11 +1,11 @@
 package gomlxmodels
 
 import (
+	"context"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"github.com/gomlx/compute"
+	"github.com/spikernn/spikernn/internal/parallel"
 	"github.com/spikernn/spikernn/spikernn"
 )
 
@@ -54,27 +54,10 @@ func makeBatch(task spikernn.Task, s netSpec, streamFor func(i int) *rand.Rand, 
 			}
 		}
 	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, B)
-	if workers <= 1 {
-		for b := range B {
-			fill(b)
-		}
-		return bt
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := w; b < B; b += workers {
-				fill(b)
-			}
-		}()
-	}
-	wg.Wait()
+	_ = parallel.Each(context.Background(), B, workers, func(b int) error {
+		fill(b)
+		return nil
+	})
 	return bt
 }
 

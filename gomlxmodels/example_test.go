@@ -23,13 +23,13 @@ func ExampleTrain() {
 	trained, hist, err := gomlxmodels.Train(context.Background(), net, gomlxmodels.TrainOptions{
 		Trials: 200,
 		Seed:   1,
-		Progress: func(p gomlxmodels.Progress) {
+		Progress: spikernn.ReporterFunc(func(p spikernn.Progress) {
 			// Called after every trial; p.Loss is its loss, p.EvalLoss and
 			// p.EvalPerf those of the latest evaluation.
 			if p.Evaluated {
 				evaluations++
 			}
-		},
+		}),
 	})
 	if err != nil {
 		fmt.Println(err)

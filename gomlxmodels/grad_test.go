@@ -14,7 +14,8 @@ import (
 // by step from spec 1.2-1.3 without any of the graph's rearrangements.
 type refModel struct {
 	N, NIn, K      int
-	act, lossFn    string
+	act            spikernn.Activation
+	lossFn         spikernn.LossFn
 	dale, tauTrain bool
 	tauMin, tauMax float64
 	w, m, som, win [][]float64 // w, m, som_m: N x N; win: N x NIn

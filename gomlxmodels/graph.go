@@ -6,6 +6,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // the graph DSL reads best unqualified
+	"github.com/spikernn/spikernn/spikernn"
 )
 
 // f32 is the dtype of every tensor of the model, as in the reference
@@ -26,10 +27,10 @@ type netSpec struct {
 	T      int // trial length in steps; the graph unrolls T-1 steps
 	B      int // batch (trials per execution)
 
-	Act            string // spikernn.Sigmoid, ClippedReLU or Softplus
-	LossFn         string // spikernn.LossL1 or LossL2
-	Dale           bool   // relu on w (Dale's principle)
-	TauTrain       bool   // decay constants trained through taus_gaus
+	Act            spikernn.Activation // spikernn.Sigmoid, ClippedReLU or Softplus
+	LossFn         spikernn.LossFn     // spikernn.LossL1 or LossL2
+	Dale           bool                // relu on w (Dale's principle)
+	TauTrain       bool                // decay constants trained through taus_gaus
 	TauMin, TauMax float64
 	DiagM          bool // the sign mask m is diagonal (always, for spikernn networks)
 
@@ -272,7 +273,7 @@ func (s netSpec) forward(g *Graph, p netNodes, b batchNodes, autodiff bool) *fwd
 	aStep := ExpandAndBroadcast(f.a, []int{1, B, N}, []int{0, 1})
 	oneMinusA := Add(Neg(aStep), scalar(g, 1))
 	var zeros, twenty *Node
-	if s.Act != "sigmoid" {
+	if s.Act != spikernn.Sigmoid {
 		zeros = Zeros(g, shapes.Make(f32, 1, B, N))
 		twenty = Add(zeros, scalar(g, 20))
 	}
@@ -307,7 +308,7 @@ func (s netSpec) lossOf(O, z *Node) (perTrial, dO *Node) {
 	g := O.Graph()
 	diff := Sub(O, z)
 	invB := scalar(g, 1/float64(s.B))
-	if s.LossFn == "l1" {
+	if s.LossFn == spikernn.LossL1 {
 		perTrial = ReduceSum(Abs(diff), 0)
 		return perTrial, Mul(Sign(diff), invB)
 	}
@@ -341,7 +342,7 @@ func (s netSpec) adjoint(g *Graph, p netNodes, b batchNodes, f *fwd, dO *Node) g
 	gr.bout = ReduceAllSum(dO)
 
 	var xNext *Node
-	if s.Act != "sigmoid" {
+	if s.Act != spikernn.Sigmoid {
 		xNext = f.xNext()
 	}
 	sa := Mul(s.phiPrime(xNext, rNext), aK) // a * phi'(x_t), [K, B, N]

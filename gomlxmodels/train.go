@@ -45,9 +45,12 @@ type TrainOptions struct {
 	// EvalTrials is the number of fresh trials of an evaluation, run as one
 	// batched forward pass (default 100).
 	EvalTrials int
-	// Progress, if set, is called after every trial, on the calling
-	// goroutine.
-	Progress func(Progress)
+	// Progress, if set, receives a report after every trial, on the
+	// calling goroutine: Stage "training", Done = trials done (the
+	// reference's tr + 1), Total = Trials, the trial's Loss and the latest
+	// evaluation (EvalLoss, EvalPerf; Evaluated after the trials that ran
+	// one).
+	Progress spikernn.Reporter
 	// Backend is the GoMLX backend configuration ("go", "go:ops_sequential",
 	// "xla:cpu", "xla:cuda", "onnx", ...); empty: $GOMLX_BACKEND, else
 	// DefaultBackend.
@@ -60,28 +63,17 @@ type TrainOptions struct {
 	Autodiff bool
 }
 
-// Progress reports a training run's state after a trial.
-type Progress struct {
-	Trial     int           // index of the trial just done (0-based, the reference's tr)
-	Trials    int           // n_trials
-	Loss      float64       // the trial's training loss (batch mean)
-	Evaluated bool          // an evaluation ran after this trial
-	EvalLoss  float64       // mean loss of the latest evaluation (NaN before the first)
-	EvalPerf  float64       // fraction correct in the latest evaluation (NaN before the first)
-	Elapsed   time.Duration // since Train started
-}
-
 // History summarises a training run.
 type History struct {
-	Losses     []float64     // training loss of every trial done
-	EvalTrials []int         // trial index of every evaluation
-	EvalLosses []float64     // mean loss of every evaluation
-	EvalPerfs  []float64     // fraction correct of every evaluation
-	TrialsDone int           // number of trials (optimiser steps) done
-	Success    bool          // the stopping rule was met
-	Status     string        // spikernn.StatusTrained, StatusFailed or StatusUnfinished
-	Wall       time.Duration // wall time of the whole call
-	Backend    string        // the backend configuration used
+	Losses     []float64       // training loss of every trial done
+	EvalTrials []int           // trial index of every evaluation
+	EvalLosses []float64       // mean loss of every evaluation
+	EvalPerfs  []float64       // fraction correct of every evaluation
+	TrialsDone int             // number of trials (optimiser steps) done
+	Success    bool            // the stopping rule was met
+	Status     spikernn.Status // spikernn.StatusTrained, StatusFailed or StatusUnfinished
+	Wall       time.Duration   // wall time of the whole call
+	Backend    string          // the backend configuration used
 }
 
 func (o TrainOptions) withDefaults() (TrainOptions, error) {
@@ -282,10 +274,8 @@ loop:
 			hist.EvalLosses = append(hist.EvalLosses, ev.loss)
 			hist.EvalPerfs = append(hist.EvalPerfs, ev.perf)
 		}
-		if opt.Progress != nil {
-			opt.Progress(Progress{Trial: tr, Trials: opt.Trials, Loss: loss, Evaluated: evaluated,
-				EvalLoss: lastEvalLoss, EvalPerf: lastEvalPerf, Elapsed: time.Since(start)})
-		}
+		spikernn.Report(opt.Progress, spikernn.Progress{Stage: "training", Done: tr + 1, Total: opt.Trials, Loss: loss,
+			Evaluated: evaluated, EvalLoss: lastEvalLoss, EvalPerf: lastEvalPerf, Elapsed: time.Since(start)})
 		if evaluated && crit.Met(tr, lastEvalLoss, lastEvalPerf) {
 			status = spikernn.StatusTrained
 			break loop

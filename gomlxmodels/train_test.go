@@ -121,7 +121,7 @@ func TestEvaluateMatchesNetworkEvaluate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := net.Evaluate(task, spikernn.EvalOptions{Trials: 20, Seed: seed})
+	want, err := net.Evaluate(context.Background(), spikernn.EvalOptions{Task: task, Trials: 20, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,8 +133,8 @@ func TestEvaluateMatchesNetworkEvaluate(t *testing.T) {
 			t.Errorf("trial %d: loss %v, plain Go %v", i, got.losses[i], want.Losses[i])
 		}
 	}
-	if math.Abs(got.perf-want.MeanPerf) > 0.051 {
-		t.Errorf("performance %v, plain Go %v", got.perf, want.MeanPerf)
+	if math.Abs(got.perf-want.Perf) > 0.051 {
+		t.Errorf("performance %v, plain Go %v", got.perf, want.Perf)
 	}
 }
 
@@ -251,12 +251,12 @@ func TestTrainRecord(t *testing.T) {
 	net := newNet(t, "go-nogo", 30, 1, nil)
 	var calls, evals int
 	out, h, err := Train(context.Background(), net, TrainOptions{Trials: 130, Seed: 2, EvalTrials: 12,
-		Progress: func(p Progress) {
+		Progress: spikernn.ReporterFunc(func(p spikernn.Progress) {
 			calls++
 			if p.Evaluated {
 				evals++
 			}
-		}})
+		})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,11 +312,11 @@ func TestTrainCancel(t *testing.T) {
 	net := newNet(t, "go-nogo", 30, 1, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out, h, err := Train(ctx, net, TrainOptions{Trials: 1000, Seed: 1, EvalTrials: 10, Progress: func(p Progress) {
-		if p.Trial == 7 {
+	out, h, err := Train(ctx, net, TrainOptions{Trials: 1000, Seed: 1, EvalTrials: 10, Progress: spikernn.ReporterFunc(func(p spikernn.Progress) {
+		if p.Done == 8 {
 			cancel()
 		}
-	}})
+	})})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
@@ -456,11 +456,11 @@ func TestTrainManteXOR(t *testing.T) {
 	}{{"mante", 250, []float64{4, 10}, 1}, {"xor", 200, []float64{4, 20}, 4}} {
 		t.Run(c.task, func(t *testing.T) {
 			net := newNet(t, c.task, c.N, c.seed, func(cfg *spikernn.Config) { cfg.Taus = c.taus })
-			out, h, err := Train(context.Background(), net, TrainOptions{Trials: 6000, Seed: c.seed, Progress: func(p Progress) {
-				if p.Evaluated && p.Trial%1000 == 1 {
-					t.Logf("trial %d: eval loss %.3f perf %.2f (%v)", p.Trial, p.EvalLoss, p.EvalPerf, p.Elapsed.Round(time.Second))
+			out, h, err := Train(context.Background(), net, TrainOptions{Trials: 6000, Seed: c.seed, Progress: spikernn.ReporterFunc(func(p spikernn.Progress) {
+				if p.Evaluated && (p.Done-1)%1000 == 1 {
+					t.Logf("trial %d: eval loss %.3f perf %.2f (%v)", p.Done-1, p.EvalLoss, p.EvalPerf, p.Elapsed.Round(time.Second))
 				}
-			}})
+			})})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,6 @@ package gomlxmodels
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
@@ -299,16 +298,4 @@ func gradients(be compute.Backend, net *spikernn.Network, task spikernn.Task, bt
 		gs = append(gs, g)
 	}
 	return loss, gs, nil
-}
-
-// nanMean is the mean of x, NaN when empty.
-func nanMean(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	var s float64
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
 }

@@ -12,8 +12,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/spikernn/spikernn/spikernn"
 	"github.com/spikernn/spikernn/plot"
+	"github.com/spikernn/spikernn/spikernn"
 )
 
 // tempDir returns a fresh directory for an example's files.

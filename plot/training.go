@@ -13,7 +13,7 @@ import (
 // (thin grey) with its moving average (black) and the mean evaluation
 // losses (orange points) in a left panel, and the evaluation performance
 // (fractions, drawn in %) in a right panel. The reference stopping rule
-// (spikernn.DefaultCriterion: loss < 7, performance > 95%) is drawn dotted.
+// (spikernn.DefaultCriterion(): loss < 7, performance > 95%) is drawn dotted.
 //
 // losses[k] is the loss of trial k; trailing zeros (trials not run, as the
 // reference's losses array holds them) are dropped. evalTrials gives the
@@ -54,7 +54,7 @@ func TrainingCurves(losses, evalTrials, evalLosses, evalPerfs []float64) (_ *Fig
 	if len(losses) == 0 && evalLosses == nil && evalPerfs == nil {
 		return nil, badInput("no losses and no evaluations")
 	}
-	crit := spikernn.DefaultCriterion
+	crit := spikernn.DefaultCriterion()
 
 	var panels []*gplot.Plot
 	if len(losses) > 0 || evalLosses != nil {

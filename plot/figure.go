@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"github.com/spikernn/spikernn/internal/atomicfile"
 	"image/color"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -483,18 +483,38 @@ func (f *Figure) HTML() (string, error) {
 	return fmt.Sprintf(`<img width="%d" src="data:image/png;base64,%s"/>`, w, base64.StdEncoding.EncodeToString(b)), nil
 }
 
-// Encode renders the figure in format ("png", "svg" or "pdf") to w.
-func (f *Figure) Encode(w io.Writer, format string) error {
+// Format is a figure file format.
+type Format string
+
+// The figure formats.
+const (
+	PNG Format = "png"
+	SVG Format = "svg"
+	PDF Format = "pdf"
+)
+
+// ParseFormat returns the format named s ("png", "svg" or "pdf", any case,
+// with or without a leading dot).
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(strings.TrimPrefix(s, "."))); f {
+	case PNG, SVG, PDF:
+		return f, nil
+	}
+	return "", fmt.Errorf("plot: unknown format %q (want png, svg or pdf)", s)
+}
+
+// Encode renders the figure in a format to w.
+func (f *Figure) Encode(w io.Writer, format Format) error {
 	var (
 		b   []byte
 		err error
 	)
-	switch strings.ToLower(strings.TrimPrefix(format, ".")) {
-	case "png":
+	switch format {
+	case PNG:
 		b, err = f.PNG()
-	case "svg":
+	case SVG:
 		b, err = f.SVG()
-	case "pdf":
+	case PDF:
 		b, err = f.PDF()
 	default:
 		return fmt.Errorf("plot: unknown format %q (want png, svg or pdf)", format)
@@ -507,40 +527,17 @@ func (f *Figure) Encode(w io.Writer, format string) error {
 }
 
 // Save renders the figure to path in the format its extension names (.png,
-// .svg or .pdf). The file is written atomically: to a temporary file in the
-// same directory, then renamed, so a reader never sees a partial figure.
-func (f *Figure) Save(path string) (err error) {
-	ext := strings.ToLower(filepath.Ext(path))
-	switch ext {
-	case ".png", ".svg", ".pdf":
-	default:
+// .svg or .pdf), atomically: a temporary file renamed into place.
+func (f *Figure) Save(path string) error {
+	format, err := ParseFormat(filepath.Ext(path))
+	if err != nil {
 		return fmt.Errorf("plot: cannot tell the format of %q (want .png, .svg or .pdf)", path)
 	}
 	var buf bytes.Buffer
-	if err := f.Encode(&buf, ext); err != nil {
+	if err := f.Encode(&buf, format); err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("plot: saving figure: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("plot: saving figure: %w", err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("plot: saving figure: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("plot: saving figure: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Replace(path, 0o644, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 		return fmt.Errorf("plot: saving figure: %w", err)
 	}
 	return nil

@@ -80,10 +80,10 @@ func TestFigureFormats(t *testing.T) {
 		t.Errorf("HTML = %.60q...", html)
 	}
 	var buf bytes.Buffer
-	if err := fig.Encode(&buf, "svg"); err != nil || !bytes.Contains(buf.Bytes(), []byte("<svg")) {
+	if err := fig.Encode(&buf, SVG); err != nil || !bytes.Contains(buf.Bytes(), []byte("<svg")) {
 		t.Errorf("Encode svg: %v", err)
 	}
-	if err := fig.Encode(&buf, "gif"); err == nil {
+	if err := fig.Encode(&buf, Format("gif")); err == nil {
 		t.Error("Encode gif: no error")
 	}
 }

@@ -101,7 +101,7 @@ func PCA(trajectories [][][]float64, conds []string, k int) (_ *Figure, _ []floa
 		return s
 	}
 	for ci, c := range order {
-		col := Palette[ci%len(Palette)]
+		col := Color(ci)
 		idx := groups[c]
 		T := len(trajectories[idx[0]])
 		sameLen := true
@@ -166,8 +166,8 @@ func PCA(trajectories [][][]float64, conds []string, k int) (_ *Figure, _ []floa
 			q.Legend.Add("per component", fillThumb{Fill: withAlpha(grey, 0.8)})
 		}
 	}
-	cl := newLine(comps, cumPct, lineStyle(Palette[0], 1.4))
-	cs := newScatter(comps, cumPct, Palette[0], 2.5)
+	cl := newLine(comps, cumPct, lineStyle(Color(0), 1.4))
+	cs := newScatter(comps, cumPct, Color(0), 2.5)
 	q.Add(cl, cs)
 	q.Legend.Add("cumulative", cl, cs)
 	q.Legend.Top = false

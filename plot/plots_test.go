@@ -33,7 +33,7 @@ func TestTraces(t *testing.T) {
 	paths := render(t, "traces", fig)
 	// 5 thin traces per condition, drawn in the condition colours with
 	// opacity; one mean line of width 1.6 per condition (+ its legend thumb).
-	if n := countPaths(paths, "stroke:"+svgColor(withAlpha(Palette[0], 0.3)), "stroke-width:0.5"); n != 5 {
+	if n := countPaths(paths, "stroke:"+svgColor(withAlpha(Color(0), 0.3)), "stroke-width:0.5"); n != 5 {
 		t.Errorf("Go thin traces: %d, want 5", n)
 	}
 	if n := countPaths(paths, "stroke:#FF7F0E", "stroke-width:1.6"); n != 2 {

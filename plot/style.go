@@ -19,10 +19,15 @@ var (
 	InhColor color.Color = color.RGBA{R: 31, G: 119, B: 180, A: 255} // #1F77B4
 )
 
-// Palette is the sequence of colours given to conditions (and other
+// Palette returns the sequence of colours given to conditions (and other
 // categories) in order of first appearance unless an options struct sets
-// its own.
-var Palette = []color.Color{
+// its own (a copy: change it freely).
+func Palette() []color.Color { return append([]color.Color(nil), paletteColors...) }
+
+// Color returns the i-th colour of the palette, cycling.
+func Color(i int) color.Color { return paletteColors[((i%len(paletteColors))+len(paletteColors))%len(paletteColors)] }
+
+var paletteColors = []color.Color{
 	color.RGBA{R: 31, G: 119, B: 180, A: 255},  // blue
 	color.RGBA{R: 255, G: 127, B: 14, A: 255},  // orange
 	color.RGBA{R: 44, G: 160, B: 44, A: 255},   // green

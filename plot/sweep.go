@@ -96,7 +96,7 @@ func Sweep(series []Series, opt SweepOptions) (_ *Figure, err error) {
 		}
 		col := s.Color
 		if col == nil {
-			col = Palette[si%len(Palette)]
+			col = Color(si)
 			if len(series) == 1 {
 				col = black
 			}
@@ -308,7 +308,7 @@ func Bars(labels []string, means, sds []float64, ylabel string) (_ *Figure, err 
 		if err != nil {
 			return nil, badInput("bar %d: %v", i, err)
 		}
-		poly.Color = withAlpha(Palette[i%len(Palette)], 0.8)
+		poly.Color = withAlpha(Color(i), 0.8)
 		poly.LineStyle.Width = 0
 		p.Add(poly)
 		e := 0.0

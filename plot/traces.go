@@ -250,7 +250,7 @@ func conditionColor(m map[string]color.Color, c string, i int) color.Color {
 	if col, ok := m[c]; ok && col != nil {
 		return col
 	}
-	return Palette[i%len(Palette)]
+	return Color(i)
 }
 
 // columnMeanSD returns the mean and population SD over the rows idx of

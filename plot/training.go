@@ -73,11 +73,11 @@ func TrainingCurves(losses, evalTrials, evalLosses, evalPerfs []float64) (_ *Fig
 			p.Legend.Add(fmt.Sprintf("moving average (%d)", w), lineThumb{smooth})
 		}
 		if evalLosses != nil {
-			s := newScatter(evalTrials, evalLosses, Palette[1], 2.5)
+			s := newScatter(evalTrials, evalLosses, Color(1), 2.5)
 			p.Add(s)
 			p.Legend.Add("evaluation", s)
 		}
-		th := hLine{Y: crit.MaxLoss, Style: lineStyle(Palette[3], 1, 1.5, 2)}
+		th := hLine{Y: crit.MaxLoss, Style: lineStyle(Color(3), 1, 1.5, 2)}
 		p.Add(th)
 		p.Legend.Add(fmt.Sprintf("criterion (%g)", crit.MaxLoss), th)
 		p.Y.Min = 0
@@ -90,8 +90,8 @@ func TrainingCurves(losses, evalTrials, evalLosses, evalPerfs []float64) (_ *Fig
 		for i, v := range evalPerfs {
 			perc[i] = v * 100
 		}
-		p.Add(newLine(evalTrials, perc, lineStyle(Palette[0], 1.4)), newScatter(evalTrials, perc, Palette[0], 2.5))
-		th := hLine{Y: crit.MinPerf * 100, Style: lineStyle(Palette[3], 1, 1.5, 2)}
+		p.Add(newLine(evalTrials, perc, lineStyle(Color(0), 1.4)), newScatter(evalTrials, perc, Color(0), 2.5))
+		th := hLine{Y: crit.MinPerf * 100, Style: lineStyle(Color(3), 1, 1.5, 2)}
 		p.Add(th)
 		p.Legend.Add(fmt.Sprintf("criterion (%g%%)", crit.MinPerf*100), th)
 		p.Legend.Top = false

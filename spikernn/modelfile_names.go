@@ -53,8 +53,13 @@ func ModelDir(outputDir string, cfg Config) string {
 // ModelFileName returns the reference file name for a model saved at time t:
 // Task_<task>_N_<N>_Taus_<min>_<max>_Act_<act>_<YYYY_MM_DD_HHMMSS>.mat.
 func ModelFileName(cfg Config, t time.Time) string {
-	return fmt.Sprintf("Task_%s_N_%d_%s_Act_%s_%s.mat", strings.ToLower(cfg.Task), cfg.N, tausTag(cfg),
-		cfg.Activation, t.Format("2006_01_02_150405"))
+	return ModelFileStem(cfg) + "_" + t.Format("2006_01_02_150405") + ".mat"
+}
+
+// ModelFileStem returns the part of the reference file name that the
+// configuration decides: Task_<task>_N_<N>_Taus_<min>_<max>_Act_<act>.
+func ModelFileStem(cfg Config) string {
+	return fmt.Sprintf("Task_%s_N_%d_%s_Act_%s", strings.ToLower(cfg.Task), cfg.N, tausTag(cfg), cfg.Activation)
 }
 
 func tausTag(cfg Config) string {
@@ -66,3 +71,10 @@ func tausTag(cfg Config) string {
 	}
 	return "Tau_none"
 }
+
+// ModelFormat is the version of what a model file holds and how spikernn
+// computes it. It is part of every model-store key (package pipeline): a
+// change to training, initialisation or the file's content that makes an
+// old file differ from what the code would produce now increments it, so
+// that no store returns a stale model.
+const ModelFormat = 2

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -331,5 +332,48 @@ for k, v in d.items():
 		if fields := strings.Fields(string(out)); len(fields) < 3 || fields[1] != strconv.Itoa(len(net.InhIndices())) {
 			t.Fatalf("octave printed %q, want N, inhibitory count %d, sum(w_out) %g", out, len(net.InhIndices()), wsum)
 		}
+	}
+}
+
+// TestXORLabelsAsReference: XOR models store eval_labels as the reference's
+// strings ('same' / 'diff'), one row per trial, and read back as +1 / -1.
+func TestXORLabelsAsReference(t *testing.T) {
+	cfg := DefaultConfig("xor")
+	cfg.N = 12
+	net, err := NewNetwork(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if net.Training, err = net.Baseline(context.Background(), 3); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "xor.mat")
+	if err := net.Save(path, SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := matfile.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := f.Get("eval_labels")
+	if v == nil || v.Class != matfile.Char || v.Rows() != 100 {
+		t.Fatalf("eval_labels: %+v", v)
+	}
+	rows := strings.Split(v.Str, "\n")
+	for i, l := range net.Training.EvalLabels {
+		want := "diff"
+		if l > 0 {
+			want = "same"
+		}
+		if rows[i] != want {
+			t.Fatalf("row %d = %q, label %v", i, rows[i], l)
+		}
+	}
+	back, err := LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.Training.EvalLabels, net.Training.EvalLabels) {
+		t.Error("labels differ after the round trip")
 	}
 }

@@ -3,6 +3,7 @@ package spikernn
 import (
 	"fmt"
 	"io"
+	"strings"
 	"path/filepath"
 	"time"
 
@@ -131,7 +132,7 @@ func (n *Network) matVars() []*matfile.Var {
 			r, c := t.EvalOs.Dims()
 			add(matfile.NewMatrix("eval_os", matfile.Double, r, c, denseData(t.EvalOs)))
 		}
-		add(row("eval_labels", matfile.Double, t.EvalLabels))
+		add(evalLabels(n.Config.Task, t.EvalLabels))
 	}
 	add(column("taus_gaus", matfile.Single, n.TausGaus))
 	if t != nil {
@@ -185,4 +186,22 @@ func SaveScaling(path string, s *ScalingSearch) error {
 		return fmt.Errorf("spikernn: adding scaling factor to %s: %w", path, err)
 	}
 	return nil
+}
+
+// evalLabels writes the evaluation's labels as the reference does: numbers,
+// except for XOR, whose labels the reference keeps as the strings 'same'
+// (+1) and 'diff' (-1), which scipy saves as a char matrix of one row per
+// trial.
+func evalLabels(task string, labels []float64) *matfile.Var {
+	if task != "xor" || len(labels) == 0 {
+		return row("eval_labels", matfile.Double, labels)
+	}
+	rows := make([]string, len(labels))
+	for i, l := range labels {
+		rows[i] = "diff"
+		if l > 0 {
+			rows[i] = "same"
+		}
+	}
+	return &matfile.Var{Name: "eval_labels", Class: matfile.Char, Dims: []int{len(rows), 4}, Str: strings.Join(rows, "\n")}
 }

@@ -49,8 +49,8 @@ const (
 // Activations returns the allowed activations, the default first.
 func Activations() []Activation { return []Activation{Sigmoid, ClippedReLU, Softplus} }
 
-// LossFns returns the allowed losses, the default first.
-func LossFns() []LossFn { return []LossFn{LossL2, LossL1} }
+// LossFns returns the allowed losses.
+func LossFns() []LossFn { return []LossFn{LossL1, LossL2} }
 
 // WeightDists returns the allowed initial weight distributions, the default first.
 func WeightDists() []WeightDist { return []WeightDist{Gaussian, GammaDis} }

@@ -51,7 +51,7 @@ func TestLambdaSearchCommand(t *testing.T) {
 		}
 	}
 	// Not a terminal: plain progress lines, one per factor.
-	if !strings.Contains(errOut, "4/8 trials") || !strings.Contains(errOut, "8/8 trials") {
+	if !strings.Contains(errOut, "lambda search: 4/8 s = 20") || !strings.Contains(errOut, "lambda search: 8/8 s = 40") {
 		t.Errorf("progress lines: %q", errOut)
 	}
 	net, err := spikernn.LoadModel(path)
@@ -169,9 +169,9 @@ func (c *countdownCtx) Err() error {
 // search), exits 130, and the next run searches again.
 func TestLambdaSearchInterrupted(t *testing.T) {
 	path := smallModel(t, 40)
-	old := lifContext
-	defer func() { lifContext = old }()
-	lifContext = func() (context.Context, context.CancelFunc) {
+	old := interruptContext
+	defer func() { interruptContext = old }()
+	interruptContext = func() (context.Context, context.CancelFunc) {
 		return &countdownCtx{context.Background(), 4}, func() {}
 	}
 	code, out, errOut := runLIFCmd(t, "lambda-search", path, "--factors", "20,40", "--trials", "4", "--seed", "3", "--workers", "1")
@@ -196,7 +196,7 @@ func TestLambdaSearchInterrupted(t *testing.T) {
 	if code, out, _ := runLIFCmd(t, "inspect", path); code != 0 || !strings.Contains(out, "unfinished search (opt_scaling_factor NaN): 1 of 2 factors scored") {
 		t.Errorf("inspect of an unfinished search (exit %d):\n%s", code, out)
 	}
-	lifContext = old
+	interruptContext = old
 	code, out, errOut = runLIFCmd(t, "lambda-search", path, "--factors", "20,40", "--trials", "4", "--seed", "3")
 	if code != 0 || strings.Contains(out, "already searched") || !strings.Contains(out, "<- opt_scaling_factor") {
 		t.Fatalf("search after an interrupted one (exit %d):\n%s%s", code, out, errOut)

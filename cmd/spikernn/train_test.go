@@ -125,10 +125,12 @@ func TestTrainFlagErrors(t *testing.T) {
 		{replace("loss_fn", "l3"), []string{"--loss_fn", "l1, l2"}},
 		{replace("task", "nosuch"), []string{"--task", "go-nogo"}},
 		{replace("apply_dale", "maybe"), []string{"--apply_dale", "True, False"}},
-		{replace("decay_taus", "4", "5", "6"), []string{"--decay_taus"}},
-		{replace("n_trials", "0"), []string{"--n_trials", "at least 1"}},
+		{replace("decay_taus", "4", "3"), []string{"--decay_taus", "min must not exceed max"}},
+		{replace("n_trials", "0"), []string{"--n_trials", "between 1 and"}},
 		{replace("n_trials", "many"), []string{"--n_trials", "integer"}},
-		{replace("gpu_frac", "1.5"), []string{"--gpu_frac", "(0, 1]"}},
+		{replace("gpu_frac", "1.5"), []string{"--gpu_frac", "[0, 1]"}},
+		{replace("N", "3000000000"), []string{"--N", "allows N up to"}},
+		{replace("N", "100000"), []string{"--N", "allows N up to"}},
 		{replace("N", "0"), []string{"--N"}},
 		{drop("n_trials"), []string{"--n_trials is required"}},
 		{append(base, "--bogus", "1"), []string{"unknown flag --bogus"}},
@@ -155,9 +157,9 @@ func TestTrainFlagErrors(t *testing.T) {
 // TestTrainInterrupted: Ctrl-C writes the state reached so far, marked
 // unfinished, and exits 130.
 func TestTrainInterrupted(t *testing.T) {
-	old := signalContext
-	defer func() { signalContext = old }()
-	signalContext = func() (context.Context, context.CancelFunc) {
+	old := interruptContext
+	defer func() { interruptContext = old }()
+	interruptContext = func() (context.Context, context.CancelFunc) {
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
 			time.Sleep(time.Second)
@@ -252,5 +254,23 @@ func TestTrainReferenceGoNoGo(t *testing.T) {
 	}
 	if trained < 4 {
 		t.Errorf("%d of 5 seeds met the stopping rule, want at least 4", trained)
+	}
+}
+
+// TestReferenceCommandLineForms: what main.py's argparse accepts works the
+// same: unambiguous prefixes, --decay_taus with three values (the first two
+// are used), --gpu as a string, --mode in any case; ambiguous prefixes are
+// errors naming the candidates.
+func TestReferenceCommandLineForms(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := run(t, "--n_tr", "3", "--mode", "Train", "--N", "20", "--som", "0", "--task", "go-nogo",
+		"--act", "sigmoid", "--loss", "l2", "--apply", "True", "--decay_taus", "4", "20", "99", "--gpu", "0", "--output_dir", dir)
+	if code != exitNotTrained {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	modelPath(t, stdout, dir, 20)
+	code, _, stderr = run(t, "--n_trials", "3", "--P", "0.2", "--output_dir", dir)
+	if code == 0 || !strings.Contains(stderr, "ambiguous flag --P: could be --P_inh, --P_rec") {
+		t.Errorf("--P: exit %d: %s", code, stderr)
 	}
 }

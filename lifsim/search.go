@@ -473,4 +473,3 @@ func (w *worker) score(tr spikernn.Trial) ([]float64, float64, error) {
 	w.net.simulate(w.st, &w.in, &w.noise, nil, nil, out, nil)
 	return out, w.in.dt, nil
 }
-

@@ -25,7 +25,9 @@ var (
 func Palette() []color.Color { return append([]color.Color(nil), paletteColors...) }
 
 // Color returns the i-th colour of the palette, cycling.
-func Color(i int) color.Color { return paletteColors[((i%len(paletteColors))+len(paletteColors))%len(paletteColors)] }
+func Color(i int) color.Color {
+	return paletteColors[((i%len(paletteColors))+len(paletteColors))%len(paletteColors)]
+}
 
 var paletteColors = []color.Color{
 	color.RGBA{R: 31, G: 119, B: 180, A: 255},  // blue

@@ -3,8 +3,8 @@ package spikernn
 import (
 	"fmt"
 	"io"
-	"strings"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spikernn/spikernn/internal/atomicfile"

@@ -69,7 +69,7 @@ func (fw *figureWriter) lifFigures(task spikernn.Task, rate *spikernn.Network, e
 			i++
 		}
 		res := ev.Results[i]
-		err := fw.save("lif_raster_"+fileSafe(c))(plot.Raster(res.Spikes, rate.Inh, plot.RasterOptions{
+		err := fw.save("lif_raster_" + fileSafe(c))(plot.Raster(res.Spikes, rate.Inh, plot.RasterOptions{
 			SortEI: true, Duration: res.TSec, Windows: windows,
 			Title: fmt.Sprintf("%s trial %d (%s), E %.1f Hz, I %.1f Hz", c, i, correctWord(ev.Correct[i]), res.ExcRate, res.InhRate),
 		}))

@@ -60,7 +60,7 @@ func referenceCheck(f *lifFlags, rate *spikernn.Network, net *lifsim.Network, w 
 		return fmt.Errorf("lif: %w", err)
 	}
 	for i, name := range []string{"NoGo", "Go"} {
-		if err := fw.save("reference_check_raster_"+name)(plot.Raster(results[i].Spikes, rate.Inh,
+		if err := fw.save("reference_check_raster_" + name)(plot.Raster(results[i].Spikes, rate.Inh,
 			plot.RasterOptions{Duration: results[i].TSec, Title: name + " trial"})); err != nil {
 			return fmt.Errorf("lif: %w", err)
 		}

@@ -1,0 +1,146 @@
+package nb
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spikernn/spikernn/internal/atomicfile"
+)
+
+// Verdict is a replication scorecard's judgement of one comparison.
+type Verdict string
+
+// Verdicts.
+const (
+	Reproduced Verdict = "reproduced" // the paper's number or conclusion holds here
+	Close      Verdict = "close"      // near the paper's value, within what the reduced setting allows
+	Differs    Verdict = "differs"    // it does not hold; the notebook shows why, with evidence
+	NotYet     Verdict = "not yet"    // not computed yet (e.g. needs a sweep that has not run)
+)
+
+// Result is one row of the replication scorecard: a panel of the paper or
+// its SI, what is compared, the paper's value, this run's value and the
+// verdict. Notebooks compute their rows and hand them to Record.
+type Result struct {
+	Panel    string  `json:"panel"`    // "Fig 1B", "Fig 2C", "SI S2", "SI Table S1"
+	Quantity string  `json:"quantity"` // what is compared
+	Paper    string  `json:"paper"`    // the paper's value
+	Run      string  `json:"run"`      // this run's value, as computed
+	Verdict  Verdict `json:"verdict"`
+	Note     string  `json:"note,omitempty"` // one sentence: does the conclusion hold, and why not
+}
+
+// ResultsFile is what Record writes: a notebook's rows of the scorecard.
+type ResultsFile struct {
+	Notebook string   `json:"notebook"` // the notebook's file name, e.g. "01_gonogo.ipynb"
+	Results  []Result `json:"results"`
+}
+
+// ResultsDir is the folder Record writes to: $SPIKERNN_RESULTS if set,
+// else results/ next to the notebooks (GoNB runs a cell in the notebook's
+// folder, $GONB_DIR).
+func ResultsDir() string {
+	if d := os.Getenv("SPIKERNN_RESULTS"); d != "" {
+		return d
+	}
+	dir := os.Getenv("GONB_DIR")
+	if dir == "" {
+		dir = "."
+	}
+	return filepath.Join(dir, "results")
+}
+
+// Record shows the rows as a table of the paper's numbers next to this
+// run's, with the verdicts, and merges them into the notebook's results
+// file (ResultsDir()/<notebook without .ipynb>.json, written atomically;
+// rows are keyed by panel and quantity, so re-running a cell replaces its
+// rows). The scorecard (notebooks/README.md) is generated from these files.
+func Record(notebook, title string, rows ...Result) error {
+	var b strings.Builder
+	if title != "" {
+		fmt.Fprintf(&b, "**%s**\n\n", title)
+	}
+	b.WriteString("| panel | quantity | paper | this run | verdict |\n|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdCell(r.Panel), mdCell(r.Quantity), mdCell(r.Paper), mdCell(r.Run), r.Verdict)
+	}
+	for _, r := range rows {
+		if r.Note != "" {
+			fmt.Fprintf(&b, "\n*%s:* %s\n", mdCell(r.Panel), r.Note)
+		}
+	}
+	Markdownf("%s", b.String())
+	return MergeResults(filepath.Join(ResultsDir(), strings.TrimSuffix(notebook, ".ipynb")+".json"), notebook, rows)
+}
+
+// MergeResults adds rows to the results file at path (replacing rows of
+// the same panel and quantity) and writes it atomically.
+func MergeResults(path, notebook string, rows []Result) error {
+	for _, r := range rows {
+		switch r.Verdict {
+		case Reproduced, Close, Differs, NotYet:
+		default:
+			return fmt.Errorf("nb: result %s / %s: invalid verdict %q", r.Panel, r.Quantity, r.Verdict)
+		}
+	}
+	rf := ResultsFile{Notebook: notebook}
+	if data, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(data, &rf)
+		rf.Notebook = notebook
+	}
+	for _, r := range rows {
+		replaced := false
+		for i, old := range rf.Results {
+			if old.Panel == r.Panel && old.Quantity == r.Quantity {
+				rf.Results[i], replaced = r, true
+			}
+		}
+		if !replaced {
+			rf.Results = append(rf.Results, r)
+		}
+	}
+	sort.SliceStable(rf.Results, func(i, j int) bool { return panelLess(rf.Results[i].Panel, rf.Results[j].Panel) })
+	data, err := json.MarshalIndent(rf, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("nb: results folder: %w", err)
+	}
+	return atomicfile.Replace(path, 0o644, func(w io.Writer) error { _, err := w.Write(append(data, '\n')); return err })
+}
+
+// panelLess orders "Fig 2C" before "Fig 10A" and figures before the SI.
+func panelLess(a, b string) bool {
+	ka, kb := panelKey(a), panelKey(b)
+	if ka.si != kb.si {
+		return !ka.si
+	}
+	if ka.num != kb.num {
+		return ka.num < kb.num
+	}
+	return ka.rest < kb.rest
+}
+
+type pkey struct {
+	si   bool
+	num  int
+	rest string
+}
+
+func panelKey(p string) pkey {
+	k := pkey{si: strings.HasPrefix(p, "SI")}
+	s := strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(p, "SI"), " "), "Fig"), " S")
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		k.num = k.num*10 + int(s[i]-'0')
+		i++
+	}
+	k.rest = s[i:]
+	return k
+}

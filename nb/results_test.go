@@ -1,0 +1,32 @@
+package nb
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestRecordMerges(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SPIKERNN_RESULTS", dir)
+	if err := Record("01_gonogo.ipynb", "t", Result{Panel: "Fig 2B", Quantity: "q", Paper: "1", Run: "1", Verdict: Reproduced},
+		Result{Panel: "Fig 10A", Quantity: "q", Paper: "1", Run: "2", Verdict: Differs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Record("01_gonogo.ipynb", "t", Result{Panel: "Fig 2B", Quantity: "q", Paper: "1", Run: "3", Verdict: Close},
+		Result{Panel: "SI S1", Quantity: "r", Paper: "x", Run: "y", Verdict: NotYet}); err != nil {
+		t.Fatal(err)
+	}
+	var rf ResultsFile
+	data, _ := os.ReadFile(filepath.Join(dir, "01_gonogo.json"))
+	if err := json.Unmarshal(data, &rf); err != nil {
+		t.Fatal(err)
+	}
+	if len(rf.Results) != 3 || rf.Results[0].Panel != "Fig 2B" || rf.Results[0].Run != "3" || rf.Results[1].Panel != "Fig 10A" || rf.Results[2].Panel != "SI S1" {
+		t.Fatalf("%+v", rf.Results)
+	}
+	if err := Record("x.ipynb", "", Result{Panel: "Fig 1", Verdict: "great"}); err == nil {
+		t.Error("invalid verdict accepted")
+	}
+}

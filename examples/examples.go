@@ -117,6 +117,7 @@ func Load(ctx context.Context, name string, rep spikernn.Reporter) (*pipeline.Mo
 	if err != nil {
 		return nil, err
 	}
+	st.Compress = true
 	m, err := st.TrainOrLoad(ctx, e.Train, rep)
 	if err != nil {
 		return m, err

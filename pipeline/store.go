@@ -24,6 +24,9 @@ type Store struct {
 	// StaleLock is how long a lock of another host may go unrefreshed
 	// before it is taken for a crashed process's (default DefaultStaleLock).
 	StaleLock time.Duration
+	// Compress writes zlib-compressed model files (as MATLAB's save -v7):
+	// about a third of the size, for stores kept in version control.
+	Compress bool
 }
 
 // DefaultStaleLock is Store.StaleLock's default: trainers refresh their

@@ -203,7 +203,7 @@ func (s *Store) trainLocked(ctx context.Context, spec TrainSpec, path string, lo
 	if m == nil {
 		return nil, trainErr
 	}
-	if err := m.Net.Save(path, spikernn.SaveOptions{}); err != nil {
+	if err := m.Net.Save(path, spikernn.SaveOptions{Compress: s.Compress}); err != nil {
 		fallback, ferr := saveFallback(m.Net)
 		if ferr != nil {
 			return m, fmt.Errorf("pipeline: %w; the model could not be saved anywhere: %w", err, ferr)

@@ -1,0 +1,27 @@
+// Package sweep runs populations of networks: a grid of configurations and
+// seeds, each cell trained, converted to a spiking network (the scaling
+// factor chosen by the grid search) and evaluated, with the results
+// gathered in one table. The paper's claims rest on such populations (Fig
+// 1C, 2C-E, 3, 5, 6C, 7 train 100 networks per condition).
+//
+// A Spec describes a sweep: base settings (every field the reference's
+// flags set, the training, grid-search and evaluation options and the
+// spiking neuron's parameters), axes over any of those fields (and the
+// seed), and extra spiking conditions. It is a Go value for notebooks and a
+// TOML or JSON file for the command line (examples/sweeps/tiny.toml).
+//
+// Each cell of the grid is a Job, identified by a hash of everything that
+// determines its result (its settings and spikernn.ModelFormat). A job
+// writes its model into the sweep's model store and a small result record
+// into the store's jobs/ folder, atomically; a finished job is never
+// recomputed, a failed one records its error and is retried only on
+// request. Runners sharing a store (processes on one machine, or array
+// tasks on cluster nodes sharing a file system) never run the same job:
+// each takes an exclusive lock file, recovered when its owner died.
+//
+// The same jobs run in a notebook (Run), from the command line (spikernn
+// sweep run) or as a Slurm array job (spikernn sweep submit, each array task
+// running spikernn sweep run-one), and give the same table for the same
+// seeds. Collect gathers the records into a Table (CSV with stable column
+// names, or columns ready for plotting).
+package sweep

@@ -1,0 +1,221 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/spikernn/spikernn/internal/lockfile"
+	"github.com/spikernn/spikernn/spikernn"
+)
+
+// RunOptions controls Run.
+type RunOptions struct {
+	// Workers is the number of jobs run at once (0: one per core). Each
+	// job then uses its share of the cores for its spiking simulations.
+	Workers int
+	// RetryFailed runs again the jobs whose record says they failed.
+	RetryFailed bool
+	// Progress receives a report after every job (Stage "sweep": Done
+	// counts finished jobs, Detail says how many run and failed, and the
+	// estimated time left).
+	Progress spikernn.Reporter
+	// JobProgress receives each job's own progress (training, search);
+	// with several workers the reports of different jobs interleave.
+	JobProgress spikernn.Reporter
+}
+
+// Report is the outcome of Run.
+type Report struct {
+	Summary          // the store's state at the end
+	Ran      int     // jobs this call finished
+	Failures []error // the errors of the jobs that failed in this call
+	Elapsed  time.Duration
+}
+
+// Run runs the sweep's unfinished jobs with this process (Workers at a
+// time) and returns when none is left that it could run. Jobs another
+// runner holds are left to it. A cancelled ctx (Ctrl-C) stops the running
+// jobs, which stay pending (their locks released), and returns an error
+// wrapping ctx.Err(): a rerun resumes. Run returns no error for jobs that
+// failed: their records say why (Report.Failures lists them).
+func Run(ctx context.Context, spec *Spec, store *Store, opt RunOptions) (*Report, error) {
+	start := time.Now()
+	jobs, err := spec.Jobs()
+	if err != nil {
+		return nil, err
+	}
+	states, err := store.states(jobs)
+	if err != nil {
+		return nil, err
+	}
+	var queue []*Job
+	done := 0
+	for _, j := range jobs {
+		switch states[j.Key()] {
+		case Pending:
+			queue = append(queue, j)
+		case Failed:
+			if opt.RetryFailed {
+				queue = append(queue, j)
+			} else {
+				done++
+			}
+		case Done:
+			done++
+		}
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, len(queue)))
+	perJob := max(1, runtime.GOMAXPROCS(0)/workers)
+	prog := &sweepProgress{rep: opt.Progress, total: len(jobs), done: done, workers: workers, start: start}
+	rep := &Report{}
+	var mu sync.Mutex
+	next := make(chan *Job)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				prog.started()
+				rec, err := store.runJob(ctx, j, opt.RetryFailed, perJob, opt.JobProgress)
+				mu.Lock()
+				if rec != nil {
+					rep.Ran++
+					if rec.Status == "failed" {
+						rep.Failures = append(rep.Failures, fmt.Errorf("job %d (%s): %s", j.Index, j.Label(), rec.Error))
+					}
+				}
+				if err != nil && !errors.Is(err, context.Canceled) {
+					rep.Failures = append(rep.Failures, fmt.Errorf("job %d (%s): %w", j.Index, j.Label(), err))
+				}
+				mu.Unlock()
+				prog.finished(rec)
+			}
+		}()
+	}
+feed:
+	for _, j := range queue {
+		select {
+		case next <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	rep.Elapsed = time.Since(start)
+	sum, _, serr := Status(spec, store)
+	rep.Summary = sum
+	if ctx.Err() != nil {
+		return rep, fmt.Errorf("sweep: interrupted: %w (%s; run again to resume)", ctx.Err(), sum)
+	}
+	return rep, serr
+}
+
+// RunOne runs the job of that index if it is not finished (nor failed,
+// unless retryFailed) and no other runner holds it: what a Slurm array task
+// runs. It returns the job's record (nil when there was nothing to do).
+func RunOne(ctx context.Context, spec *Spec, store *Store, index int, retryFailed bool, rep spikernn.Reporter) (*Record, error) {
+	jobs, err := spec.Jobs()
+	if err != nil {
+		return nil, err
+	}
+	if index < 0 || index >= len(jobs) {
+		return nil, fmt.Errorf("sweep: job index %d out of range: the sweep has %d jobs (0 to %d)", index, len(jobs), len(jobs)-1)
+	}
+	return store.runJob(ctx, jobs[index], retryFailed, runtime.GOMAXPROCS(0), rep)
+}
+
+// runJob runs one job under its lock and writes its record; it returns a
+// nil record when the job was done (or held) by someone else or was
+// interrupted.
+func (s *Store) runJob(ctx context.Context, j *Job, retryFailed bool, workers int, rep spikernn.Reporter) (*Record, error) {
+	key := j.Key()
+	lock, ok, err := s.lock(key)
+	if err != nil || !ok {
+		return nil, err
+	}
+	defer lock.Release()
+	// Finished by another runner between the listing and the lock?
+	if r, err := s.Record(key); err != nil || (r != nil && (r.Status == "done" || !retryFailed)) {
+		return nil, err
+	}
+	stop := refreshLock(lock)
+	rec := j.run(ctx, s.models, workers, rep)
+	stop()
+	if rec == nil {
+		return nil, ctx.Err()
+	}
+	return rec, s.writeRecord(rec)
+}
+
+func refreshLock(l *lockfile.Lock) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = l.Refresh()
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// sweepProgress reports a sweep's progress with an estimate of the time
+// left.
+type sweepProgress struct {
+	mu                          sync.Mutex
+	rep                         spikernn.Reporter
+	total, done, failed, active int
+	ran                         int
+	workers                     int
+	start                       time.Time
+}
+
+func (p *sweepProgress) started() {
+	p.mu.Lock()
+	p.active++
+	p.report(false)
+	p.mu.Unlock()
+}
+
+func (p *sweepProgress) finished(rec *Record) {
+	p.mu.Lock()
+	p.active--
+	if rec != nil {
+		p.done++
+		p.ran++
+		if rec.Status == "failed" {
+			p.failed++
+		}
+	}
+	p.report(p.done == p.total)
+	p.mu.Unlock()
+}
+
+func (p *sweepProgress) report(final bool) {
+	if p.rep == nil {
+		return
+	}
+	el := time.Since(p.start)
+	detail := fmt.Sprintf("%d running, %d failed", p.active, p.failed)
+	if left := p.total - p.done; p.ran > 0 && left > 0 {
+		per := el / time.Duration(p.ran)
+		eta := per * time.Duration(left)
+		detail += fmt.Sprintf(", about %s left", eta.Round(time.Second))
+	}
+	p.rep.Report(spikernn.Progress{Stage: "sweep", Done: p.done, Total: p.total, Detail: detail, Final: final, Elapsed: el})
+}

@@ -1,6 +1,7 @@
 package matfile_test
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -77,4 +78,43 @@ func ExampleReadFile() {
 	// [2 3 4] [1.5 2.5 3.5 4.5]
 	// "abc\ndef"
 	// skipped: [st ce]
+}
+
+func ExampleFile_Lookup() {
+	// A file written by Octave, with variables of kinds this package does
+	// not decode.
+	f, err := matfile.ReadFile("testdata/octave_v7.mat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, name := range []string{"dbl", "cplx", "ce", "st", "sp", "nope"} {
+		v := f.Lookup(name)
+		switch {
+		case v == nil:
+			fmt.Printf("%s is missing\n", name)
+		case !v.Supported():
+			fmt.Printf("%s is a %s (%v), not decoded\n", name, v.Kind(), v.Dims)
+		default:
+			fmt.Printf("%s: %s %v\n", name, v.Kind(), v.Dims)
+		}
+	}
+	// Output:
+	// dbl: double [2 3]
+	// cplx is a complex double ([1 2]), not decoded
+	// ce is a cell array ([1 2]), not decoded
+	// st is a struct ([1 1]), not decoded
+	// sp is a sparse ([2 2]), not decoded
+	// nope is missing
+}
+
+func ExampleReadFileWith() {
+	// A budget of 300 bytes: too small for the first variable, a 2x3
+	// double (48 bytes of values, plus its name and dimensions).
+	_, err := matfile.ReadFileWith("testdata/scipy_v5.mat", matfile.ReadOptions{MaxBytes: 300})
+	var le *matfile.LimitError
+	fmt.Println(errors.As(err, &le))
+	fmt.Println(err)
+	// Output:
+	// true
+	// matfile: offset 128: variable "dbl" declares 2 x 3 double (323 bytes in memory), over the 300 bytes read budget (matfile.ReadOptions.MaxBytes) (reading testdata/scipy_v5.mat)
 }

@@ -195,7 +195,7 @@ func TestReadFixtures(t *testing.T) {
 // wrote.
 func TestWriteMatchesScipy(t *testing.T) {
 	for _, name := range []string{"scipy_v5.mat", "scipy_v5_be.mat", "scipy_utf8.mat"} {
-		f, err := readFile(filepath.Join("testdata", name), true)
+		f, err := readFile(filepath.Join("testdata", name), true, ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,19 +5,36 @@
 // It supports the array kinds a numerical model needs: real numeric arrays of
 // every class (double, single, int8 ... uint64), logical arrays and char
 // arrays, of any number of dimensions, stored uncompressed or zlib-compressed
-// (miCOMPRESSED), in little- or big-endian files. Other kinds (struct, cell,
-// sparse, complex, objects, function handles) are skipped when reading: their
-// names are listed in [File.Skipped], and [UpdateFile] writes them back
-// byte-for-byte. MAT-file version 7.3 (HDF5) and version 4 files are not
-// supported.
+// (miCOMPRESSED), in little- or big-endian files. Other kinds (complex
+// arrays, sparse matrices, cell arrays, structs, objects, function handles)
+// are not decoded: they are listed in [File.Unsupported] with their name,
+// class, dimensions and complex flag, so that a caller can say "w is a
+// complex double" rather than "w is missing" (see [File.Lookup] and
+// [Var.Kind]); their names are also in [File.Skipped], and [UpdateFile]
+// writes them back byte-for-byte. MAT-file version 7.3 (HDF5) and version
+// 4 files are not supported.
 //
 // Values are held as float64 in MATLAB's column-major order, whatever the
 // class; int64 and uint64 values beyond ±2^53 therefore lose precision.
 //
 // Reading is defensive: malformed, truncated or hostile input yields an error
-// (a *[FormatError] for malformed content) that names the problem, the byte
-// offset and, when known, the variable; no allocation is sized by a header
-// field before it has been checked against the bytes actually present.
+// (a *[FormatError] for malformed content, a *[LimitError] for content over
+// the read budget) that names the problem, the byte offset and, when known,
+// the variable; no input makes the reader panic.
+//
+// Limits: a file is read within a memory budget, [ReadOptions].MaxBytes, by
+// default [DefaultMaxBytes] (1 GiB). Each variable's declared dimensions
+// (overflow-checked) times 8 bytes per element, its size in memory whatever
+// its class in the file, are checked against what is left of the budget
+// before its data is read, inflated or converted; its name and dimensions
+// count too, and so do the bytes inflated from compressed elements, so that
+// a zip bomb stops at the limit. Over the budget, reading stops with a
+// *[LimitError] naming the variable and its size in memory. Buffers grow as
+// data arrives unless the input is known to hold the bytes, so that no file,
+// however crafted, makes [Read] or [ReadFile] hold much more than MaxBytes (a
+// compressed variable read from a stream of unknown length may need half
+// its size again while it grows). Use [ReadFileWith] or [ReadWith] to set
+// another budget.
 //
 // Writing follows scipy.io.savemat: a 128-byte header, one miMATRIX element
 // per variable (or one miCOMPRESSED element per variable with
@@ -41,37 +58,49 @@ import (
 // Class is the MATLAB class of an array.
 type Class uint8
 
-// The supported MATLAB array classes.
+// The MATLAB array classes. Double through Logical are the classes this
+// package decodes and writes; the others (Cell and after) describe
+// variables that are read only as entries of [File.Unsupported].
 const (
-	Double  Class = iota + 1 // double: 64-bit floating point
-	Single                   // single: 32-bit floating point
-	Int8                     // int8
-	Uint8                    // uint8
-	Int16                    // int16
-	Uint16                   // uint16
-	Int32                    // int32
-	Uint32                   // uint32
-	Int64                    // int64 (values held as float64: exact up to ±2^53)
-	Uint64                   // uint64 (values held as float64: exact up to 2^53)
-	Char                     // char: text, held in Var.Str
-	Logical                  // logical: values 0 or 1
+	Double   Class = iota + 1 // double: 64-bit floating point
+	Single                    // single: 32-bit floating point
+	Int8                      // int8
+	Uint8                     // uint8
+	Int16                     // int16
+	Uint16                    // uint16
+	Int32                     // int32
+	Uint32                    // uint32
+	Int64                     // int64 (values held as float64: exact up to ±2^53)
+	Uint64                    // uint64 (values held as float64: exact up to 2^53)
+	Char                      // char: text, held in Var.Str
+	Logical                   // logical: values 0 or 1
+	Cell                      // cell array (not decoded)
+	Struct                    // struct array (not decoded)
+	Object                    // object: classdef or old-style class instance, string, table, ... (not decoded)
+	Sparse                    // sparse matrix (not decoded)
+	Function                  // function handle (not decoded)
+	Unknown                   // a class code this package does not know (not decoded)
 )
 
 var classNames = [...]string{
 	Double: "double", Single: "single", Int8: "int8", Uint8: "uint8",
 	Int16: "int16", Uint16: "uint16", Int32: "int32", Uint32: "uint32",
 	Int64: "int64", Uint64: "uint64", Char: "char", Logical: "logical",
+	Cell: "cell", Struct: "struct", Object: "object", Sparse: "sparse",
+	Function: "function_handle", Unknown: "unknown",
 }
 
-// String returns the MATLAB name of the class ("double", "int8", "char", ...),
-// or "Class(n)" for an invalid value.
+// String returns the MATLAB name of the class ("double", "int8", "char",
+// "cell", "struct", "function_handle", ...), "unknown" for Unknown, or
+// "Class(n)" for an invalid value.
 func (c Class) String() string {
-	if c.valid() {
+	if c >= Double && c <= Unknown {
 		return classNames[c]
 	}
 	return "Class(" + strconv.Itoa(int(c)) + ")"
 }
 
+// valid reports whether c is a class this package decodes and writes.
 func (c Class) valid() bool { return c >= Double && c <= Logical }
 
 // isInt reports whether c is one of the integer classes.
@@ -102,20 +131,25 @@ func (c Class) intRange() (lo, hi float64) {
 	return math.Inf(-1), math.Inf(1)
 }
 
-// Var is one MATLAB variable: a real numeric, logical or char array.
+// Var is one MATLAB variable: a real numeric, logical or char array, or,
+// in [File.Unsupported], a variable of another kind, described without its
+// values.
 type Var struct {
 	// Name is the variable name. Written names must be valid MATLAB names:
 	// a letter followed by letters, digits or underscores, at most 63
 	// characters.
 	Name string
-	// Class is the MATLAB class of the array.
+	// Class is the MATLAB class of the array. For a complex array it is
+	// the class of its parts (Double for complex double, ...) and Complex
+	// is set.
 	Class Class
 	// Dims holds the MATLAB dimensions (rows, columns, pages, ...); it
-	// always has at least 2 entries.
+	// always has at least 2 entries, except for the objects of
+	// File.Unsupported stored without dimensions (nil).
 	Dims []int
 	// Data holds the values of numeric and logical arrays in MATLAB's
 	// column-major order; len(Data) is the product of Dims. It is nil for
-	// Char arrays.
+	// Char arrays and for the variables of File.Unsupported.
 	Data []float64
 	// Str holds the text of a Char array: for a 1-by-n char row the text
 	// itself; for an m-by-n char matrix the m rows joined with "\n". Data
@@ -123,7 +157,54 @@ type Var struct {
 	// converted to UTF-8; the number of columns in Dims counts UTF-16 code
 	// units. Empty for other classes.
 	Str string
+	// Complex is set for a complex array, which is not decoded: it is
+	// listed in File.Unsupported with its class and dimensions but no
+	// Data, so that it cannot be taken for its real part.
+	Complex bool
+
+	flags uint32 // array flags of an unsupported variable, as read
 }
+
+// Kind returns a short human description of the kind of array: the class
+// name for a supported variable ("double", "int8", "logical", "char"),
+// "complex double" (and so on) for a complex array, "sparse" (or "complex
+// sparse", "sparse logical"), "cell array", "struct", "object", "function
+// handle", or "unknown class N" for a class code this package does not
+// know. It is meant for messages such as "variable w is a cell array".
+func (v *Var) Kind() string {
+	var k string
+	switch v.Class {
+	case Cell:
+		k = "cell array"
+	case Sparse:
+		k = "sparse"
+		if v.flags&flagLogical != 0 {
+			k = "sparse logical"
+		}
+	case Function:
+		k = "function handle"
+	case Unknown:
+		k = fmt.Sprintf("unknown class %d", v.flags&0xff)
+	default:
+		k = v.Class.String()
+	}
+	if v.Complex {
+		k = "complex " + k
+	}
+	return k
+}
+
+// withArticle prefixes a kind with "a" or "an".
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// Supported reports whether v is a variable of a kind this package decodes
+// and writes: a real numeric, logical or char array.
+func (v *Var) Supported() bool { return v.Class.valid() && !v.Complex }
 
 // Rows returns the number of rows, Dims[0] (0 when Dims is empty).
 func (v *Var) Rows() int {
@@ -189,6 +270,9 @@ func (v *Var) RowMajor() []float64 {
 func (v *Var) Scalar() (float64, error) {
 	if v.Class == Char {
 		return 0, fmt.Errorf("matfile: variable %q is a char array, not a numeric scalar", v.Name)
+	}
+	if !v.Supported() {
+		return 0, fmt.Errorf("matfile: variable %q is %s, not a real numeric scalar", v.Name, withArticle(v.Kind()))
 	}
 	if v.Len() != 1 || len(v.Data) != 1 {
 		return 0, fmt.Errorf("matfile: variable %q is a %s %s array, not a scalar", v.Name, dimString(v.Dims), v.Class)
@@ -278,11 +362,19 @@ type File struct {
 	Header string
 	// Vars holds the supported variables in file order.
 	Vars []*Var
-	// Skipped holds, in file order, the names of variables of unsupported
-	// kinds (struct, cell, sparse, complex, object, function handle, ...),
-	// which were skipped without error. Nameless top-level elements, which
-	// MATLAB's load ignores, are skipped too and listed as "". (MATLAB's
-	// subsystem data element, which the header points to, is not listed.)
+	// Unsupported holds, in file order, the variables of kinds this
+	// package does not decode (complex, sparse, cell, struct, object,
+	// function handle, unknown classes), which are read without error.
+	// Each has its Name, its Class (Cell, Struct, Object, Sparse,
+	// Function or Unknown; for a complex array its numeric class, with
+	// Complex set) and, except for objects stored without them, its Dims;
+	// Data and Str are empty. See [Var.Kind] and [File.Lookup].
+	Unsupported []*Var
+	// Skipped holds, in file order, the names of the variables of
+	// unsupported kinds (those of Unsupported). Nameless top-level
+	// elements, which MATLAB's load ignores, are skipped too and listed as
+	// "". (MATLAB's subsystem data element, which the header points to, is
+	// not listed.)
 	Skipped []string
 
 	entries   []entry // every top-level variable in file order
@@ -300,15 +392,61 @@ type entry struct {
 	v      *Var
 	raw    []byte
 	subsys bool
+	info   *Var // an unsupported variable, as listed in File.Unsupported
 }
 
-// Get returns the variable with the given name, or nil if the file holds no
-// supported variable of that name. If several have the name, the last one
-// wins, as in MATLAB's load.
+// Get returns the supported variable with the given name, or nil if the
+// file holds no supported variable of that name. If several have the name,
+// the last one wins, as in MATLAB's load. A nil result does not mean that
+// the file has no variable of that name: use [File.Lookup] to tell a
+// missing variable from one of an unsupported kind.
 func (f *File) Get(name string) *Var {
 	for i := len(f.Vars) - 1; i >= 0; i-- {
 		if f.Vars[i].Name == name {
 			return f.Vars[i]
+		}
+	}
+	return nil
+}
+
+// Lookup returns the variable with the given name, of any kind: a
+// supported one (from Vars) or an unsupported one (from Unsupported, with
+// no values; see [Var.Supported] and [Var.Kind]). If several have the name,
+// the last one in the file wins, as in MATLAB's load. It returns nil if the
+// file has no variable of that name.
+//
+// A caller wanting numbers can thus report precisely:
+//
+//	v := f.Lookup("w")
+//	switch {
+//	case v == nil:
+//		return errors.New("variable w is missing")
+//	case !v.Supported():
+//		return fmt.Errorf("variable w is a %s, expected a real matrix", v.Kind())
+//	}
+func (f *File) Lookup(name string) *Var {
+	if f.entries == nil {
+		// A File built by hand.
+		if v := f.Get(name); v != nil {
+			return v
+		}
+		for i := len(f.Unsupported) - 1; i >= 0; i-- {
+			if f.Unsupported[i].Name == name {
+				return f.Unsupported[i]
+			}
+		}
+		return nil
+	}
+	for i := len(f.entries) - 1; i >= 0; i-- {
+		e := f.entries[i]
+		if e.subsys || e.name != name {
+			continue
+		}
+		if e.v != nil {
+			return e.v
+		}
+		if e.info != nil {
+			return e.info
 		}
 	}
 	return nil

@@ -3,15 +3,14 @@ package matfile
 import (
 	"bufio"
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -64,9 +63,39 @@ const (
 
 const headerLen = 128
 
-// maxDecompressed bounds the size of the data inside one miCOMPRESSED
-// element. It is a variable so that tests can lower it.
-var maxDecompressed int64 = 1 << 30
+// DefaultMaxBytes is the read budget used when [ReadOptions].MaxBytes is 0:
+// 1 GiB.
+const DefaultMaxBytes int64 = 1 << 30
+
+// ReadOptions controls how a MAT-file is read.
+type ReadOptions struct {
+	// MaxBytes is the read budget of one file, in bytes. It bounds the
+	// memory the reader holds for the file's content: the decoded values
+	// (8 bytes per element of every numeric, logical and char array,
+	// whatever its class in the file: values are held as float64), the
+	// names, dimensions and records of the variables and, for UpdateFile,
+	// the raw bytes of the elements it keeps. Each
+	// variable's declared dimensions are checked against what is left of
+	// the budget before any of its data is read, inflated or converted.
+	// MaxBytes also bounds the total number of bytes inflated from the
+	// file's compressed elements, so that a zip bomb stops at the limit.
+	// Input over the budget gives a *[LimitError].
+	//
+	// Zero means [DefaultMaxBytes]; a negative value means no limit (for
+	// trusted files only).
+	MaxBytes int64
+}
+
+// limit returns the effective budget.
+func (o ReadOptions) limit() int64 {
+	switch {
+	case o.MaxBytes == 0:
+		return DefaultMaxBytes
+	case o.MaxBytes < 0:
+		return math.MaxInt64
+	}
+	return o.MaxBytes
+}
 
 // FormatError reports malformed MAT-file content.
 type FormatError struct {
@@ -92,42 +121,153 @@ func (e *FormatError) Error() string {
 		fmt.Fprintf(&b, " (compressed element), decompressed offset %d", e.InnerOffset)
 	}
 	if e.Var != "" {
-		fmt.Fprintf(&b, ": variable %q", e.Var)
+		fmt.Fprintf(&b, ": variable %s", quoteName(e.Var))
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Msg)
 	return b.String()
 }
 
-// ReadFile reads the MAT-file at path. See [Read].
-func ReadFile(path string) (*File, error) {
-	return readFile(path, false)
+// quoteName quotes a variable name for a message, shortening a long one.
+func quoteName(name string) string {
+	const max = 64
+	if len(name) <= max {
+		return strconv.Quote(name)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q... (a %d-byte name)", name[:cut], len(name))
 }
 
-func readFile(path string, keepRaw bool) (*File, error) {
+// LimitError reports a file whose content would exceed the read budget,
+// [ReadOptions].MaxBytes. The file may be valid: reading it with a larger
+// budget may succeed.
+type LimitError struct {
+	// Offset is the byte offset in the file of the top-level element
+	// concerned.
+	Offset int64
+	// Var is the name of the variable concerned, if known.
+	Var string
+	// Limit is the read budget in bytes.
+	Limit int64
+	// Msg describes what exceeds the budget.
+	Msg string
+}
+
+// Error implements the error interface.
+func (e *LimitError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "matfile: offset %d: ", e.Offset)
+	if e.Var != "" {
+		fmt.Fprintf(&b, "variable %s ", quoteName(e.Var))
+	}
+	b.WriteString(e.Msg)
+	b.WriteString(" (matfile.ReadOptions.MaxBytes)")
+	return b.String()
+}
+
+// ReadFile reads the MAT-file at path with the default read budget. See
+// [Read] and [ReadFileWith].
+func ReadFile(path string) (*File, error) {
+	return readFile(path, false, ReadOptions{})
+}
+
+// ReadFileWith reads the MAT-file at path with the given options. See
+// [ReadWith].
+func ReadFileWith(path string, opt ReadOptions) (*File, error) {
+	return readFile(path, false, opt)
+}
+
+func readFile(path string, keepRaw bool, opt ReadOptions) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("matfile: %w", err)
 	}
 	defer fh.Close()
-	f, err := read(bufio.NewReaderSize(fh, 1<<16), keepRaw)
+	avail := inputLen(fh)
+	f, err := read(bufio.NewReaderSize(fh, 1<<16), avail, keepRaw, opt)
 	if err != nil {
 		return nil, fmt.Errorf("%w (reading %s)", err, path)
 	}
 	return f, nil
 }
 
-// Read reads a Level 5 MAT-file from r, uncompressed or compressed, little-
-// or big-endian. Variables of unsupported kinds are skipped and listed in
-// File.Skipped. Malformed content gives a *[FormatError]; a read error from
-// r is returned wrapped.
+// Read reads a Level 5 MAT-file from r with the default read budget
+// ([DefaultMaxBytes]). See [ReadWith].
 func Read(r io.Reader) (*File, error) {
-	return read(r, false)
+	return read(r, inputLen(r), false, ReadOptions{})
 }
 
-// read parses a whole file. With keepRaw, the raw bytes of every top-level
-// element are kept (for UpdateFile); otherwise only those of skipped ones.
-func read(r io.Reader, keepRaw bool) (*File, error) {
+// ReadWith reads a Level 5 MAT-file from r, uncompressed or compressed,
+// little- or big-endian. Supported variables are in File.Vars; variables of
+// other kinds are listed in File.Unsupported (and their names in
+// File.Skipped). Malformed content gives a *[FormatError], content over the
+// read budget (opt.MaxBytes) a *[LimitError]; a read error from r is
+// returned wrapped.
+//
+// When r is an *os.File, a *bytes.Reader, a *bytes.Buffer or a
+// *strings.Reader, the number of bytes left in it is used to detect a
+// truncated element before its content is parsed.
+func ReadWith(r io.Reader, opt ReadOptions) (*File, error) {
+	return read(r, inputLen(r), false, opt)
+}
+
+// inputLen returns the number of bytes left in r, or -1 if unknown.
+func inputLen(r io.Reader) int64 {
+	switch r := r.(type) {
+	case *bytes.Reader:
+		return int64(r.Len())
+	case *bytes.Buffer:
+		return int64(r.Len())
+	case *strings.Reader:
+		return int64(r.Len())
+	case *os.File:
+		st, err := r.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return -1
+		}
+		pos, err := r.Seek(0, io.SeekCurrent)
+		if err != nil || pos > st.Size() {
+			return -1
+		}
+		return st.Size() - pos
+	}
+	return -1
+}
+
+// budget tracks the read budget of one file.
+type budget struct {
+	limit    int64
+	used     int64 // memory held: decoded values, kept raw bytes, buffers
+	inflated int64 // bytes inflated from compressed elements so far
+}
+
+func (b *budget) left() int64 { return b.limit - b.used }
+
+// usedNote describes the part of the budget already used, for messages.
+func (b *budget) usedNote() string {
+	if b.used == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s of it already used)", sizeString(float64(b.used)))
+}
+
+// reader holds the state of one file being read.
+type reader struct {
+	r       io.Reader
+	avail   int64 // bytes left in r, or -1 if unknown
+	order   binary.ByteOrder
+	keepRaw bool
+	b       budget
+	scratch [max(maxFlagsBytes, 4*maxDims, maxNameBytes)]byte // header sub-elements
+}
+
+// read parses a whole file. avail is the number of bytes in r, or -1 if
+// unknown. With keepRaw, the raw bytes of every top-level element are kept
+// (for UpdateFile).
+func read(r io.Reader, avail int64, keepRaw bool, opt ReadOptions) (*File, error) {
 	var hdr [headerLen]byte
 	if n, err := io.ReadFull(r, hdr[:]); err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -161,6 +301,10 @@ func read(r io.Reader, keepRaw bool) (*File, error) {
 	// objects) in bytes 116-123; spaces or zeros mean none.
 	subsys := int64(order.Uint64(hdr[116:124]))
 
+	rd := &reader{r: r, avail: avail, order: order, keepRaw: keepRaw, b: budget{limit: opt.limit()}}
+	if rd.avail >= 0 {
+		rd.avail -= headerLen
+	}
 	off := int64(headerLen)
 	for {
 		var tag [8]byte
@@ -174,529 +318,256 @@ func read(r io.Reader, keepRaw bool) (*File, error) {
 			}
 			return nil, fmt.Errorf("matfile: reading offset %d: %w", off, err)
 		}
+		if rd.avail >= 0 {
+			rd.avail -= 8
+		}
 		first := order.Uint32(tag[:4])
 		if first>>16 != 0 {
 			return nil, &FormatError{Offset: off, Msg: fmt.Sprintf("small data element (type %d) at top level, want miMATRIX or miCOMPRESSED", first&0xffff)}
 		}
-		typ, size := first, order.Uint32(tag[4:])
+		typ, size := first, int64(order.Uint32(tag[4:]))
 		if typ != miMATRIX && typ != miCOMPRESSED {
 			return nil, &FormatError{Offset: off, Msg: fmt.Sprintf("top-level element of data type %d, want miMATRIX (14) or miCOMPRESSED (15)", typ)}
 		}
-		// Read tag and payload into one buffer, grown as data arrives.
-		buf, err := readElement(r, tag[:], int64(size))
-		if err != nil {
-			var short *shortError
-			if errors.As(err, &short) {
-				return nil, &FormatError{Offset: off, Msg: fmt.Sprintf("truncated element: declares %d bytes, only %d present", size, short.got)}
-			}
-			return nil, fmt.Errorf("matfile: reading offset %d: %w", off, err)
-		}
-		payload := buf[8:]
-		var v *Var
-		var name string
-		if typ == miMATRIX {
-			p := &parser{data: payload, order: order, fileOff: off, base: 8}
-			v, name, err = p.matrix()
-		} else {
-			v, name, err = readCompressed(payload, order, off)
-		}
+		res, err := rd.element(off, tag[:], typ, size)
 		if err != nil {
 			return nil, err
 		}
-		e := entry{name: name, v: v}
+		e := entry{name: res.name, v: res.v, raw: res.raw}
 		switch {
-		case off == subsys && name == "":
+		case off == subsys && res.name == "":
 			// Not a variable: kept for UpdateFile only.
-			e.v, e.raw, e.subsys = nil, buf, true
-		case v == nil || name == "":
+			e.v, e.subsys = nil, true
+			rd.b.used -= res.charged
+		case res.v == nil || res.name == "":
 			// Unsupported kinds, and nameless elements, which MATLAB's
 			// load ignores.
-			f.Skipped = append(f.Skipped, name)
-			e.v, e.raw = nil, buf
-		default:
-			f.Vars = append(f.Vars, v)
-			if keepRaw {
-				e.raw = buf
+			f.Skipped = append(f.Skipped, res.name)
+			if res.info != nil && res.name != "" {
+				f.Unsupported = append(f.Unsupported, res.info)
+				e.info = res.info
 			}
+			e.v = nil
+			rd.b.used -= res.charged
+		default:
+			f.Vars = append(f.Vars, res.v)
 		}
 		f.entries = append(f.entries, e)
-		off += 8 + int64(size)
+		off += 8 + size
+		if rd.avail >= 0 {
+			rd.avail -= size
+		}
 	}
 	return f, nil
 }
 
-// shortError reports that fewer bytes than declared were present.
-type shortError struct{ got int64 }
+// elemResult is the outcome of reading one top-level element.
+type elemResult struct {
+	v       *Var   // a supported variable
+	info    *Var   // an unsupported one (no values)
+	name    string // the variable name
+	raw     []byte // the element bytes, tag included (keepRaw only)
+	charged int64  // budget charged for v's values
+}
 
-func (e *shortError) Error() string { return fmt.Sprintf("only %d bytes present", e.got) }
+// element is the top-level element being read.
+type element struct {
+	off       int64
+	size      int64 // declared payload size
+	truncated bool  // known before parsing to extend past the end of the input
+	present   int64 // payload bytes present, when truncated
+	eof       *eofReader
+	lr        *io.LimitedReader // the payload, limited to the bytes present
+}
 
-// readElement returns prefix followed by exactly n bytes read from r. The
-// buffer grows as data actually arrives, so a huge declared size in a short
-// input costs no memory.
-func readElement(r io.Reader, prefix []byte, n int64) ([]byte, error) {
-	var b bytes.Buffer
-	const initial = 1 << 20
-	b.Grow(len(prefix) + int(min(n, initial)))
-	b.Write(prefix)
-	got, err := io.CopyN(&b, r, n)
-	if err == io.EOF {
-		return nil, &shortError{got: got}
+// fileEnded reports whether the input ended inside the element.
+func (el *element) fileEnded() bool {
+	return el.truncated || el.eof.hit && el.lr.N > 0
+}
+
+// truncErr reports a truncated element.
+func (el *element) truncErr(name string) error {
+	present := el.present
+	if !el.truncated {
+		present = el.size - el.lr.N
+	}
+	return &FormatError{Offset: el.off, Var: name, Msg: fmt.Sprintf("truncated element: declares %d bytes, only %d present", el.size, present)}
+}
+
+// element reads the top-level element at offset off, whose tag has been
+// read.
+func (rd *reader) element(off int64, tag []byte, typ uint32, size int64) (*elemResult, error) {
+	el := &element{off: off, size: size, eof: &eofReader{r: rd.r}}
+	present := size
+	if rd.avail >= 0 && size > rd.avail {
+		// Parse what is there only to name the variable in the error.
+		el.truncated, el.present, present = true, rd.avail, rd.avail
+	}
+	el.lr = &io.LimitedReader{R: el.eof, N: present}
+	var src io.Reader = el.lr
+	var raw *rawBuf
+	if rd.keepRaw && !el.truncated {
+		raw = &rawBuf{b: &rd.b, off: off}
+		if err := raw.start(tag, size, rd.avail >= 0); err != nil {
+			return nil, err
+		}
+		src = io.TeeReader(el.lr, raw)
+	}
+	p := &parser{rd: rd, el: el, src: src, order: rd.order, fileOff: off, base: 8, nameOnly: el.truncated, trust: -1}
+	var err error
+	if typ == miMATRIX {
+		p.size = size
+		if rd.avail >= 0 {
+			p.trust = size // present: checked above
+		}
+		err = p.matrix()
+		if err == nil && !el.truncated {
+			err = p.skip(p.size - p.pos)
+		}
+	} else {
+		err = p.compressedMatrix(src, present, rd.avail >= 0)
+	}
+	if el.truncated {
+		return nil, el.truncErr(p.name)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	// The rest of the element: the bytes after the zlib stream, or all the
+	// compressed data of an unsupported variable, which is not inflated.
+	if _, err := io.Copy(io.Discard, src); err != nil {
+		return nil, p.ioErr(err)
+	}
+	if el.lr.N > 0 {
+		return nil, el.truncErr(p.name)
+	}
+	res := &elemResult{v: p.v, info: p.info, name: p.name, charged: p.charged}
+	if raw != nil {
+		res.raw = raw.buf
+	}
+	return res, nil
 }
 
-// readCompressed decodes a miCOMPRESSED element payload located at file
-// offset off.
-func readCompressed(payload []byte, order binary.ByteOrder, off int64) (*Var, string, error) {
-	fail := func(inner int64, format string, args ...any) error {
-		return &FormatError{Offset: off, Compressed: true, InnerOffset: inner, Msg: fmt.Sprintf(format, args...)}
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(payload))
-	if err != nil {
-		return nil, "", &FormatError{Offset: off, Msg: fmt.Sprintf("compressed element: invalid zlib stream: %v", err)}
-	}
-	lr := &io.LimitedReader{R: zr, N: maxDecompressed}
-	var tag [8]byte
-	if n, err := io.ReadFull(lr, tag[:]); err != nil {
-		return nil, "", fail(0, "compressed data ends after %d bytes, inside the element tag (%v)", n, err)
-	}
-	first := order.Uint32(tag[:4])
-	typ, size := first, order.Uint32(tag[4:])
-	if first>>16 != 0 || typ != miMATRIX {
-		return nil, "", fail(0, "compressed element holds data type %d, want miMATRIX (14)", first&0xffff)
-	}
-	if int64(size) > maxDecompressed-8 {
-		return nil, "", fail(0, "compressed matrix declares %d bytes, above the limit of %d", size, maxDecompressed-8)
-	}
-	buf, err := readElement(lr, nil, int64(size))
-	if err != nil {
-		var short *shortError
-		if errors.As(err, &short) {
-			return nil, "", fail(0, "compressed matrix declares %d bytes, only %d present", size, short.got)
-		}
-		return nil, "", fail(8, "corrupt compressed data: %v", err)
-	}
-	// Read to the end of the stream so that the zlib checksum is verified;
-	// any bytes after the matrix are ignored (within the limit).
-	if _, err := io.Copy(io.Discard, lr); err != nil {
-		return nil, "", fail(8+int64(size), "corrupt compressed data: %v", err)
-	}
-	p := &parser{data: buf, order: order, fileOff: off, base: 8, compressed: true}
-	return p.matrix()
+// eofReader records whether its reader reached the end of its input, or
+// failed.
+type eofReader struct {
+	r   io.Reader
+	hit bool  // io.EOF was returned
+	err error // another error was returned
 }
 
-// parser decodes the sub-elements of one miMATRIX element.
-type parser struct {
-	data       []byte // the matrix payload (after its tag)
-	pos        int
-	order      binary.ByteOrder
-	fileOff    int64 // offset of the top-level element in the file
-	base       int64 // offset of data[0] relative to fileOff (or, if compressed, to the decompressed stream)
-	compressed bool
-	name       string
-}
-
-func (p *parser) errAt(pos int, format string, args ...any) error {
-	e := &FormatError{Offset: p.fileOff, Var: p.name, Msg: fmt.Sprintf(format, args...)}
-	if p.compressed {
-		e.Compressed = true
-		e.InnerOffset = p.base + int64(pos)
-	} else {
-		e.Offset = p.fileOff + p.base + int64(pos)
-	}
-	return e
-}
-
-// next returns the next sub-element: its data type, its data and its
-// position in p.data. ok is false at the end of the matrix.
-func (p *parser) next(what string) (typ uint32, body []byte, at int, ok bool, err error) {
-	at = p.pos
-	rest := len(p.data) - p.pos
-	if rest == 0 {
-		return 0, nil, at, false, nil
-	}
-	if rest < 8 {
-		return 0, nil, at, false, p.errAt(at, "truncated %s: %d bytes left, need an 8-byte tag", what, rest)
-	}
-	first := p.order.Uint32(p.data[p.pos:])
-	if n := first >> 16; n != 0 {
-		// Small data element: up to 4 bytes packed in the tag.
-		if n > 4 {
-			return 0, nil, at, false, p.errAt(at, "%s: small data element declares %d bytes, at most 4 allowed", what, n)
-		}
-		body = p.data[p.pos+4 : p.pos+4+int(n)]
-		p.pos += 8
-		return first & 0xffff, body, at, true, nil
-	}
-	size := p.order.Uint32(p.data[p.pos+4:])
-	if uint64(size) > uint64(rest-8) {
-		return 0, nil, at, false, p.errAt(at, "truncated %s: declares %d bytes, only %d remain in the matrix", what, size, rest-8)
-	}
-	body = p.data[p.pos+8 : p.pos+8+int(size)]
-	p.pos += 8 + int(size)
-	// Skip padding to the next 8-byte boundary (tolerating a missing pad
-	// after the last sub-element).
-	if pad := (8 - int(size)%8) % 8; pad > 0 {
-		p.pos = min(p.pos+pad, len(p.data))
-	}
-	return first, body, at, true, nil
-}
-
-// need is next for a sub-element that must be present.
-func (p *parser) need(what string) (uint32, []byte, int, error) {
-	typ, body, at, ok, err := p.next(what)
-	if err == nil && !ok {
-		err = p.errAt(at, "matrix ends before its %s", what)
-	}
-	return typ, body, at, err
-}
-
-// matrix decodes the matrix. It returns the variable, or nil and the name
-// for a skipped (unsupported) one.
-func (p *parser) matrix() (*Var, string, error) {
-	typ, body, at, err := p.need("array flags")
-	if err != nil {
-		return nil, "", err
-	}
-	if (typ != miUINT32 && typ != miINT32) || len(body) < 4 {
-		return nil, "", p.errAt(at, "array flags: data type %d with %d bytes, want miUINT32 with 8 bytes", typ, len(body))
-	}
-	flags := p.order.Uint32(body)
-	mclass := flags & 0xff
-
-	if mclass == mxOPAQUE {
-		// Opaque objects (MATLAB classdef objects, strings, tables) have
-		// no dimensions: the name follows the flags directly.
-		if err := p.readName(); err != nil {
-			return nil, "", err
-		}
-		return nil, p.name, nil
-	}
-
-	typ, body, at, err = p.need("dimensions")
-	if err != nil {
-		return nil, "", err
-	}
-	if (typ != miINT32 && typ != miUINT32) || len(body)%4 != 0 {
-		return nil, "", p.errAt(at, "dimensions: data type %d with %d bytes, want miINT32 with a multiple of 4 bytes", typ, len(body))
-	}
-	if len(body) < 8 {
-		return nil, "", p.errAt(at, "dimensions: %d entries, need at least 2", len(body)/4)
-	}
-	dims := make([]int, len(body)/4)
-	for i := range dims {
-		d := p.order.Uint32(body[4*i:])
-		if typ == miINT32 && int32(d) < 0 {
-			return nil, "", p.errAt(at, "dimensions: negative dimension %d", int32(d))
-		}
-		if d > math.MaxInt32 {
-			return nil, "", p.errAt(at, "dimensions: dimension %d too large", d)
-		}
-		dims[i] = int(d)
-	}
-	if err := p.readName(); err != nil {
-		return nil, "", err
-	}
-
-	var class Class
+func (e *eofReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
 	switch {
-	case flags&flagComplex != 0:
-		return nil, p.name, nil // complex arrays are not supported
-	case mclass == mxCHAR:
-		class = Char
-	case mclass >= mxDOUBLE && mclass <= mxUINT64:
-		class = Double + Class(mclass-mxDOUBLE)
-		if flags&flagLogical != 0 {
-			class = Logical
-		}
-	default:
-		return nil, p.name, nil // cell, struct, object, sparse, function...
+	case err == io.EOF:
+		e.hit = true
+	case err != nil && e.err == nil:
+		e.err = err
 	}
-
-	count, err := dimsProduct(dims)
-	if err != nil {
-		return nil, "", p.errAt(at, "%v", err)
-	}
-	v := &Var{Name: p.name, Class: class, Dims: dims}
-	typ, body, at, ok, err := p.next("data")
-	if err != nil {
-		return nil, "", err
-	}
-	if !ok {
-		if count != 0 {
-			return nil, "", p.errAt(at, "matrix ends before its data (%s array needs %d elements)", dimString(dims), count)
-		}
-		if class != Char {
-			v.Data = []float64{}
-		}
-		return v, p.name, nil
-	}
-	if class == Char {
-		v.Str, err = decodeChars(typ, body, dims, count, p.order)
-	} else {
-		v.Data, err = decodeNumeric(typ, body, count, class, p.order)
-	}
-	if err != nil {
-		return nil, "", p.errAt(at, "%v", err)
-	}
-	return v, p.name, nil
+	return n, err
 }
 
-// readName reads the array name sub-element into p.name.
-func (p *parser) readName() error {
-	typ, body, at, err := p.need("array name")
-	if err != nil {
-		return err
-	}
-	if typ != miINT8 && typ != miUINT8 && typ != miUTF8 {
-		return p.errAt(at, "array name: data type %d, want miINT8", typ)
-	}
-	p.name = strings.TrimRight(string(body), "\x00")
-	return nil
+// rawBuf collects the bytes of a top-level element for UpdateFile, charging
+// them to the read budget.
+type rawBuf struct {
+	b       *budget
+	off     int64
+	buf     []byte
+	charged bool // the whole element was charged in advance
 }
 
-// elemSize returns the size in bytes of one value of a numeric data type,
-// or 0 if typ is not a numeric type.
-func elemSize(typ uint32) int {
-	switch typ {
-	case miINT8, miUINT8, miUTF8:
-		return 1
-	case miINT16, miUINT16, miUTF16:
-		return 2
-	case miINT32, miUINT32, miSINGLE, miUTF32:
-		return 4
-	case miDOUBLE, miINT64, miUINT64:
-		return 8
+// start begins the buffer with the element tag. If the element is known to
+// be present in full, its whole size is charged and allocated at once.
+func (r *rawBuf) start(tag []byte, size int64, present bool) error {
+	if present {
+		if 8+size > r.b.left() {
+			return r.limitErr(8 + size)
+		}
+		r.b.used += 8 + size
+		r.buf = make([]byte, 0, 8+size)
+		r.charged = true
+		r.buf = append(r.buf, tag...)
+		return nil
 	}
-	return 0
+	_, err := r.Write(tag)
+	return err
 }
 
-// nativeType returns the data type in which a class is normally stored.
-func nativeType(c Class) uint32 {
-	switch c {
-	case Double:
-		return miDOUBLE
-	case Single:
-		return miSINGLE
-	case Int8:
-		return miINT8
-	case Uint8, Logical:
-		return miUINT8
-	case Int16:
-		return miINT16
-	case Uint16:
-		return miUINT16
-	case Int32:
-		return miINT32
-	case Uint32:
-		return miUINT32
-	case Int64:
-		return miINT64
-	case Uint64:
-		return miUINT64
-	case Char:
-		return miUTF8
+func (r *rawBuf) Write(p []byte) (int, error) {
+	if !r.charged {
+		if int64(len(p)) > r.b.left() {
+			return 0, r.limitErr(int64(len(r.buf) + len(p)))
+		}
+		r.b.used += int64(len(p))
 	}
-	return 0
+	r.buf = append(r.buf, p...)
+	return len(p), nil
 }
 
-// decodeValues converts numeric data of type typ to float64 values.
-func decodeValues(typ uint32, body []byte, order binary.ByteOrder) ([]float64, error) {
-	size := elemSize(typ)
-	if size == 0 {
-		return nil, fmt.Errorf("data of type %d, which is not a numeric data type", typ)
-	}
-	if len(body)%size != 0 {
-		return nil, fmt.Errorf("data: %d bytes is not a whole number of %d-byte values", len(body), size)
-	}
-	out := make([]float64, len(body)/size)
-	switch typ {
-	case miINT8:
-		for i := range out {
-			out[i] = float64(int8(body[i]))
-		}
-	case miUINT8, miUTF8:
-		for i := range out {
-			out[i] = float64(body[i])
-		}
-	case miINT16:
-		for i := range out {
-			out[i] = float64(int16(order.Uint16(body[2*i:])))
-		}
-	case miUINT16, miUTF16:
-		for i := range out {
-			out[i] = float64(order.Uint16(body[2*i:]))
-		}
-	case miINT32:
-		for i := range out {
-			out[i] = float64(int32(order.Uint32(body[4*i:])))
-		}
-	case miUINT32, miUTF32:
-		for i := range out {
-			out[i] = float64(order.Uint32(body[4*i:]))
-		}
-	case miSINGLE:
-		for i := range out {
-			out[i] = float64(math.Float32frombits(order.Uint32(body[4*i:])))
-		}
-	case miDOUBLE:
-		for i := range out {
-			out[i] = math.Float64frombits(order.Uint64(body[8*i:]))
-		}
-	case miINT64:
-		for i := range out {
-			out[i] = float64(int64(order.Uint64(body[8*i:])))
-		}
-	case miUINT64:
-		for i := range out {
-			out[i] = float64(order.Uint64(body[8*i:]))
-		}
-	}
-	return out, nil
+func (r *rawBuf) limitErr(n int64) error {
+	return &LimitError{Offset: r.off, Limit: r.b.limit, Msg: fmt.Sprintf(
+		"element of %s or more, kept whole to update the file, is over the %s read budget%s", sizeString(float64(n)), sizeString(float64(r.b.limit)), r.b.usedNote())}
 }
 
-// decodeNumeric decodes the data of a numeric or logical array of count
-// elements. Data stored in a type other than the class's own (as MATLAB
-// does to save space) is converted as MATLAB would on load.
-func decodeNumeric(typ uint32, body []byte, count int, class Class, order binary.ByteOrder) ([]float64, error) {
-	vals, err := decodeValues(typ, body, order)
-	if err != nil {
-		return nil, err
-	}
-	if len(vals) != count {
-		return nil, fmt.Errorf("data has %d values, dimensions need %d", len(vals), count)
-	}
-	if typ != nativeType(class) || class == Logical {
-		for i, x := range vals {
-			vals[i] = convertValue(class, x)
-		}
-	}
-	return vals, nil
+// errInflateLimit is returned by an inflater at the read budget.
+var errInflateLimit = errors.New("matfile: inflation limit reached")
+
+// inflater reads decompressed data, counting it against the read budget.
+type inflater struct {
+	r io.Reader
+	b *budget
 }
 
-// convertValue converts x to class c as MATLAB's cast does: round to
-// nearest (ties away from zero) and saturate for integers, NaN to 0;
-// nonzero to 1 for logical; rounding to float32 for single.
-func convertValue(c Class, x float64) float64 {
-	switch {
-	case c == Single:
-		return float64(float32(x))
-	case c == Logical:
-		if x != 0 {
-			return 1
-		}
-		return 0
-	case c.isInt():
-		if math.IsNaN(x) {
-			return 0
-		}
-		lo, hi := c.intRange()
-		return math.Max(lo, math.Min(hi, math.Round(x)))
+func (f *inflater) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
 	}
-	return x
+	left := f.b.limit - f.b.inflated
+	if left <= 0 {
+		// At the limit: more data is an error, the end of the stream is not.
+		var one [1]byte
+		n, err := f.r.Read(one[:])
+		if n > 0 {
+			return 0, errInflateLimit
+		}
+		return 0, err
+	}
+	if int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := f.r.Read(p)
+	f.b.inflated += int64(n)
+	return n, err
 }
 
-// decodeChars decodes the data of a char array into its text: rows joined
-// with "\n".
-func decodeChars(typ uint32, body []byte, dims []int, count int, order binary.ByteOrder) (string, error) {
-	var units []rune // one per MATLAB character, in column-major order
-	bytewise := false
-	switch typ {
-	case miUTF8, miUINT8, miINT8:
-		if len(body) == count {
-			// One byte per character: ASCII, Latin-1, or the raw UTF-8
-			// bytes of Octave's char matrices. Decoded per row below.
-			bytewise = true
-			units = make([]rune, count)
-			for i, b := range body {
-				units[i] = rune(b)
-			}
-			break
-		}
-		if typ != miUTF8 || !utf8.Valid(body) {
-			return "", fmt.Errorf("char data: %d bytes for %d characters", len(body), count)
-		}
-		units = []rune(string(body))
-		if len(units) != count && utf16Len(string(body)) == count {
-			// The dimensions count UTF-16 code units (MATLAB's view).
-			u := utf16.Encode(units)
-			units = make([]rune, len(u))
-			for i, c := range u {
-				units[i] = rune(c)
-			}
-		}
-	case miUINT16, miUTF16, miINT16:
-		if len(body)%2 != 0 {
-			return "", fmt.Errorf("char data: %d bytes is not a whole number of UTF-16 code units", len(body))
-		}
-		units = make([]rune, len(body)/2)
-		for i := range units {
-			units[i] = rune(order.Uint16(body[2*i:]))
-		}
-	default:
-		vals, err := decodeValues(typ, body, order)
+// readFull reads len(b) bytes from r. Unlike io.ReadFull it returns the
+// reader's own error: io.EOF if r ended, whatever the number of bytes read.
+func readFull(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
 		if err != nil {
-			return "", fmt.Errorf("char %v", err)
-		}
-		units = make([]rune, len(vals))
-		for i, x := range vals {
-			if x >= 0 && x <= utf8.MaxRune && x == math.Trunc(x) {
-				units[i] = rune(x)
-			} else {
-				units[i] = utf8.RuneError
+			if err == io.EOF && n == len(b) {
+				return n, nil
 			}
+			return n, err
 		}
 	}
-	if len(units) != count {
-		return "", fmt.Errorf("char data has %d characters, dimensions need %d", len(units), count)
-	}
-	if count == 0 {
-		return "", nil
-	}
-	rows := dims[0]
-	cols := count / rows
-	var b strings.Builder
-	row := make([]rune, cols)
-	for i := 0; i < rows; i++ {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		for j := range row {
-			row[j] = units[i+j*rows]
-		}
-		b.WriteString(unitsString(row, bytewise))
-	}
-	return b.String(), nil
+	return n, nil
 }
 
-// unitsString converts one row of characters to UTF-8. Bytewise rows are
-// taken as UTF-8 if valid, else Latin-1; otherwise units are code points or
-// UTF-16 code units (surrogate pairs are combined).
-func unitsString(row []rune, bytewise bool) string {
-	if bytewise {
-		bs := make([]byte, len(row))
-		for i, r := range row {
-			bs[i] = byte(r)
-		}
-		if utf8.Valid(bs) {
-			return string(bs)
-		}
-		return string(row) // Latin-1: each byte is its own code point
+// sizeString formats a number of bytes for messages: "512 bytes",
+// "32 GiB", "1.5 MiB".
+func sizeString(n float64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%.0f bytes", n)
 	}
-	var b strings.Builder
-	for i := 0; i < len(row); i++ {
-		r := row[i]
-		if utf16.IsSurrogate(r) && i+1 < len(row) {
-			if c := utf16.DecodeRune(r, row[i+1]); c != utf8.RuneError {
-				b.WriteRune(c)
-				i++
-				continue
-			}
-		}
-		b.WriteRune(r) // lone surrogates become U+FFFD
+	const units = "KMGTPEZY"
+	u := -1
+	for n >= 1024 && u < len(units)-1 {
+		n /= 1024
+		u++
 	}
-	return b.String()
+	return strings.TrimSuffix(strconv.FormatFloat(n, 'f', 1, 64), ".0") + " " + units[u:u+1] + "iB"
 }

@@ -244,7 +244,8 @@ func TestVarMethods(t *testing.T) {
 }
 
 func TestClassString(t *testing.T) {
-	want := []string{"Class(0)", "double", "single", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "char", "logical", "Class(13)"}
+	want := []string{"Class(0)", "double", "single", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "char", "logical",
+		"cell", "struct", "object", "sparse", "function_handle", "unknown", "Class(19)"}
 	for i, w := range want {
 		if got := Class(i).String(); got != w {
 			t.Errorf("Class(%d) = %q, want %q", i, got, w)
@@ -269,7 +270,7 @@ func TestUpdateFile(t *testing.T) {
 	for _, fx := range fixtures[:6] {
 		t.Run(fx.file, func(t *testing.T) {
 			path := copyFixture(t, fx.file)
-			before, err := readFile(path, true)
+			before, err := readFile(path, true, ReadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +281,7 @@ func TestUpdateFile(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			after, err := readFile(path, true)
+			after, err := readFile(path, true, ReadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -552,13 +553,7 @@ func TestMalformed(t *testing.T) {
 			z := zlibBytes(b.matrix(flags, b.el(miINT32, b.u32s(1, 0xffffffff)), name, data2))
 			return b.file(b.tagged(miCOMPRESSED, uint32(len(z)), z))
 		}(), "offset 128 (compressed element), decompressed offset 24: dimensions: negative dimension"},
-		{"zlib limit", func() []byte {
-			z := zlibBytes(bigMatrix)
-			return b.file(b.tagged(miCOMPRESSED, uint32(len(z)), z))
-		}(), "above the limit of 999992"},
 	}
-	defer func(old int64) { maxDecompressed = old }(maxDecompressed)
-	maxDecompressed = 1e6
 	for _, c := range cases {
 		_, err := Read(bytes.NewReader(c.data))
 		var fe *FormatError
@@ -566,8 +561,15 @@ func TestMalformed(t *testing.T) {
 			t.Errorf("%s: got %v, want a FormatError containing %q", c.name, err, c.msg)
 		}
 	}
+	// Over the read budget: a *LimitError.
+	z := zlibBytes(bigMatrix)
+	_, err := ReadWith(bytes.NewReader(b.file(b.tagged(miCOMPRESSED, uint32(len(z)), z))), ReadOptions{MaxBytes: 1e6})
+	var le *LimitError
+	if want := `matfile: offset 128: variable "x" declares 1000 x 1000 double (7.6 MiB in memory), over the 976.6 KiB read budget (matfile.ReadOptions.MaxBytes)`; !errors.As(err, &le) || err.Error() != want {
+		t.Errorf("zlib limit: got %v, want a LimitError %q", err, want)
+	}
 	// Error messages give the file offset of the bad sub-element.
-	_, err := Read(bytes.NewReader(b.file(good, b.matrix(flags, dims12, name, b.el(miDOUBLE, make([]byte, 24))))))
+	_, err = Read(bytes.NewReader(b.file(good, b.matrix(flags, dims12, name, b.el(miDOUBLE, make([]byte, 24))))))
 	if want := fmt.Sprintf("matfile: offset %d: variable \"x\": data has 3 values", 128+len(good)+8+16+16+8); err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got %v, want prefix %q", err, want)
 	}
@@ -624,7 +626,7 @@ func TestSubsystemData(t *testing.T) {
 		if err := UpdateFile(path, []*Var{NewArray("x", Double, []int{1, 100}, make([]float64, 100)), NewScalar("y", Int8, 1)}, WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		g, err := readFile(path, true)
+		g, err := readFile(path, true, ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

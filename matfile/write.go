@@ -94,9 +94,11 @@ func WriteFile(path string, vars []*Var, opt WriteOptions) error {
 // compression); opt.Compress applies to vars only. The file keeps its byte
 // order; the header text is opt.Header or a fresh default. The file is
 // replaced atomically, as by [WriteFile]. If path does not exist, UpdateFile
-// is WriteFile.
+// is WriteFile. The file is read with the default read budget
+// ([DefaultMaxBytes]), which counts the raw bytes of its elements, kept to
+// be written back, as well as its values.
 func UpdateFile(path string, vars []*Var, opt WriteOptions) error {
-	f, err := readFile(path, true)
+	f, err := readFile(path, true, ReadOptions{})
 	if errors.Is(err, fs.ErrNotExist) {
 		return WriteFile(path, vars, opt)
 	}
@@ -287,6 +289,9 @@ func prepare(v *Var) (*prepared, error) {
 	}
 	if !v.Class.valid() {
 		return nil, fail("invalid class %v", v.Class)
+	}
+	if v.Complex {
+		return nil, fail("complex arrays cannot be written")
 	}
 	if len(v.Dims) < 2 {
 		return nil, fail("dimensions %v: need at least 2", v.Dims)

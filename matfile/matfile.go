@@ -163,6 +163,36 @@ type Var struct {
 	Complex bool
 
 	flags uint32 // array flags of an unsupported variable, as read
+
+	// exact holds the exact value of an int64 or uint64 scalar (Data
+	// holds it as a float64, exact only up to 2^53).
+	exact    uint64
+	hasExact bool
+}
+
+// NewUint64 returns a 1-by-1 uint64 variable holding u exactly (seeds:
+// all 64 bits survive a write and a read, beyond float64's 2^53).
+func NewUint64(name string, u uint64) *Var {
+	return &Var{Name: name, Class: Uint64, Dims: []int{1, 1}, Data: []float64{float64(u)}, exact: u, hasExact: true}
+}
+
+// Uint64 returns the exact value of a uint64 or non-negative int64 scalar
+// and true; false for other variables (use Data or Scalar for them).
+func (v *Var) Uint64() (uint64, bool) {
+	if v == nil || len(v.Data) != 1 || (v.Class != Uint64 && v.Class != Int64) {
+		return 0, false
+	}
+	if v.hasExact {
+		if v.Class == Int64 && int64(v.exact) < 0 {
+			return 0, false
+		}
+		return v.exact, true
+	}
+	x := v.Data[0]
+	if x < 0 || x > 1<<53 || x != math.Trunc(x) {
+		return 0, false
+	}
+	return uint64(x), true
 }
 
 // Kind returns a short human description of the kind of array: the class

@@ -36,6 +36,7 @@ type parser struct {
 	size       int64     // declared payload size
 	pos        int64     // payload bytes consumed
 	order      binary.ByteOrder
+	lastBits   uint64 // the raw bits of the last 8-byte scalar read (exact 64-bit integers)
 	fileOff    int64 // offset of the top-level element in the file
 	base       int64 // offset of the payload relative to fileOff (or, if compressed, to the decompressed stream)
 	compressed bool
@@ -405,6 +406,9 @@ func (p *parser) matrix() error {
 		v.Str, err = p.chars(s, dims, count)
 	} else {
 		v.Data, err = p.numeric(s, count, class)
+		if err == nil && count == 1 && (class == Int64 || class == Uint64) && (s.typ == miINT64 || s.typ == miUINT64) {
+			v.exact, v.hasExact = p.lastBits, true
+		}
 	}
 	if err != nil {
 		return err
@@ -524,6 +528,9 @@ func (p *parser) numeric(s sub, count int, class Class) ([]float64, error) {
 				out = growFloats(out, n+k, count)
 			}
 			decodeInto(out[n:n+k], s.typ, c, p.order)
+			if count == 1 && esize == 8 {
+				p.lastBits = p.order.Uint64(c)
+			}
 			n += k
 		}
 		if err := p.pad(s.size); err != nil {

@@ -641,3 +641,23 @@ func TestSubsystemData(t *testing.T) {
 		}
 	}
 }
+
+// TestExactUint64: 64-bit integers beyond 2^53 survive a round trip.
+func TestExactUint64(t *testing.T) {
+	for _, u := range []uint64{0, 1, 1<<53 + 1, 9007199254740993, math.MaxUint64} {
+		for _, compress := range []bool{false, true} {
+			var buf bytes.Buffer
+			if err := Write(&buf, []*Var{NewUint64("seed", u)}, WriteOptions{Compress: compress}); err != nil {
+				t.Fatal(err)
+			}
+			f, err := Read(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := f.Get("seed").Uint64()
+			if !ok || got != u {
+				t.Errorf("%d (compress %v) came back as %d (%v)", u, compress, got, ok)
+			}
+		}
+	}
+}

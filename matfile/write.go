@@ -503,7 +503,11 @@ func (p *plan) encode(buf *bytes.Buffer, pv *prepared) {
 			p.dataElement(buf, miUTF16, b)
 		}
 	default:
-		p.dataElement(buf, nativeType(v.Class), p.encodeValues(v.Class, v.Data))
+		b := p.encodeValues(v.Class, v.Data)
+		if v.hasExact && len(v.Data) == 1 && (v.Class == Int64 || v.Class == Uint64) {
+			p.order.PutUint64(b, v.exact)
+		}
+		p.dataElement(buf, nativeType(v.Class), b)
 	}
 	p.order.PutUint32(buf.Bytes()[start+4:], uint32(buf.Len()-start-8))
 }

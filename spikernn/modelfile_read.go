@@ -55,7 +55,7 @@ func (r *fileReader) fail(format string, a ...any) {
 	}
 }
 
-func (r *fileReader) has(name string) bool { return r.f.Get(name) != nil }
+func (r *fileReader) has(name string) bool { return r.f.Lookup(name) != nil }
 
 // nanVars may hold NaN: an unfinished grid search records opt_scaling_factor
 // NaN and NaN performance for the factors it has not scored.
@@ -64,6 +64,11 @@ var nanVars = map[string]bool{"opt_scaling_factor": true, "all_perfs": true}
 func (r *fileReader) numeric(name string, required bool) *matfile.Var {
 	v := r.f.Get(name)
 	if v == nil {
+		if u := r.f.Lookup(name); u != nil {
+			// A kind the reader keeps but does not decode: say which.
+			r.fail("variable %s is a %s, expected real numbers", name, u.Kind())
+			return nil
+		}
 		if required {
 			r.fail("variable %s is missing", name)
 		}
@@ -157,7 +162,7 @@ func (r *fileReader) uint(name string) uint64 {
 		r.fail("variable %s is %s, expected a scalar", name, dimsString(v.Dims))
 		return 0
 	}
-	if u, ok := exactUint64(v); ok {
+	if u, ok := v.Uint64(); ok {
 		return u
 	}
 	x := v.Data[0]
@@ -287,8 +292,11 @@ func (r *fileReader) weights() (*Network, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	if _, ok := diagonal(net.M); !ok {
-		return nil, &ModelError{r.path, "variable m is not a diagonal sign mask (the reference's m is the identity with -1 for inhibitory units)"}
+	if d, ok := diagonal(net.M); !ok || !allIn(d, -1, 1) {
+		return nil, &ModelError{r.path, "variable m is not a sign mask: the reference's m is diagonal, +1 for excitatory and -1 for inhibitory units"}
+	}
+	if !allIn(net.SomM.RawMatrix().Data, 0, 1) {
+		return nil, &ModelError{r.path, "variable som_m is not a mask: its entries must be 0 or 1"}
 	}
 	return net, nil
 }
@@ -573,7 +581,12 @@ func (r *fileReader) checkEffective(net *Network) error {
 	return nil
 }
 
-// exactUint64 returns the exact value of a uint64 scalar variable.
-func exactUint64(v *matfile.Var) (uint64, bool) {
-	return 0, false // replaced once matfile keeps 64-bit integers exactly
+// allIn reports whether every value of x is a or b.
+func allIn(x []float64, a, b float64) bool {
+	for _, v := range x {
+		if v != a && v != b {
+			return false
+		}
+	}
+	return true
 }

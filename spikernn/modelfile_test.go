@@ -1,7 +1,9 @@
 package spikernn
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"math"
 	"os"
@@ -376,4 +378,129 @@ func TestXORLabelsAsReference(t *testing.T) {
 	if !slices.Equal(back.Training.EvalLabels, net.Training.EvalLabels) {
 		t.Error("labels differ after the round trip")
 	}
+}
+
+// complexMatrix returns a MAT-file element of a complex double rows x cols
+// matrix named name, to append to a file (matfile writes no complex data).
+func complexMatrix(name string, rows, cols int) []byte {
+	le := binary.LittleEndian
+	var body bytes.Buffer
+	put := func(typ uint32, data []byte) {
+		var tag [8]byte
+		le.PutUint32(tag[:], typ)
+		le.PutUint32(tag[4:], uint32(len(data)))
+		body.Write(tag[:])
+		body.Write(data)
+		for body.Len()%8 != 0 {
+			body.WriteByte(0)
+		}
+	}
+	flags := make([]byte, 8)
+	le.PutUint32(flags, 6|0x0800) // double, complex
+	put(6, flags)
+	dims := make([]byte, 8)
+	le.PutUint32(dims, uint32(rows))
+	le.PutUint32(dims[4:], uint32(cols))
+	put(5, dims)
+	put(1, []byte(name))
+	vals := make([]byte, 8*rows*cols)
+	put(9, vals)
+	put(9, vals)
+	var out bytes.Buffer
+	var tag [8]byte
+	le.PutUint32(tag[:], 14)
+	le.PutUint32(tag[4:], uint32(body.Len()))
+	out.Write(tag[:])
+	out.Write(body.Bytes())
+	return out.Bytes()
+}
+
+// TestLoadAsStrictAsTheCommandLine: what the command line refuses as a
+// flag, a model file cannot smuggle in; unsupported kinds are named.
+func TestLoadAsStrictAsTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	net := trainedLike(t, "go-nogo", 6)
+	base := net.matVars()
+	write := func(name string, vs ...*matfile.Var) string {
+		p := filepath.Join(dir, name)
+		all := append([]*matfile.Var(nil), base...)
+		for _, v := range vs {
+			for i := range all {
+				if all[i].Name == v.Name {
+					all[i] = v
+				}
+			}
+		}
+		if err := matfile.WriteFile(p, all, matfile.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	scalar := func(name string, x float64) *matfile.Var { return matfile.NewScalar(name, matfile.Double, x) }
+	cases := map[string]string{
+		write("act.mat", matfile.NewString("activation", "tanh")):                              "activation",
+		write("loss.mat", matfile.NewString("loss_fn", "l3")):                                  "loss_fn",
+		write("wdist.mat", matfile.NewString("w_dist", "cauchy")):                              "w_dist",
+		write("pinh.mat", scalar("P_inh", 1.5)):                                                "P_inh",
+		write("gain.mat", scalar("gain", -1)):                                                  "gain",
+		write("taus.mat", matfile.NewMatrix("taus", matfile.Double, 1, 2, []float64{0.5, 20})): "decay_taus",
+		write("N.mat", scalar("N", 6.5)):                                                       "whole number",
+		write("seed.mat", matfile.NewScalar("seed", matfile.Double, -3)):                       "seed",
+		write("status.mat", matfile.NewString("training_status", "great")):                     "training_status",
+		write("mask.mat", matfile.NewMatrix("m", matfile.Double, 6, 6, diag(6, 1e300))):        "sign mask",
+		write("som.mat", matfile.NewMatrix("som_m", matfile.Double, 6, 6, constant(36, 2))):    "som_m",
+	}
+	// A complex w: named as such, not "missing".
+	var noW []*matfile.Var
+	for _, v := range base {
+		if v.Name != "w" {
+			noW = append(noW, v)
+		}
+	}
+	cp := filepath.Join(dir, "complex.mat")
+	var buf bytes.Buffer
+	if err := matfile.Write(&buf, noW, matfile.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	buf.Write(complexMatrix("w", 6, 6))
+	os.WriteFile(cp, buf.Bytes(), 0o644)
+	cases[cp] = "variable w is a complex double"
+	for p, want := range cases {
+		_, err := LoadModel(p)
+		var me *ModelError
+		if err == nil || !errors.As(err, &me) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want a ModelError mentioning %q", filepath.Base(p), err, want)
+		}
+	}
+}
+
+// TestSeedsExact: seeds above 2^53 (and 2^63) are stored exactly.
+func TestSeedsExact(t *testing.T) {
+	for _, seed := range []uint64{9007199254740993, 1<<63 + 5, math.MaxUint64} {
+		cfg := DefaultConfig("go-nogo")
+		cfg.N = 8
+		net, err := NewNetwork(cfg, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "m.mat")
+		if err := net.Save(p, SaveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		back, err := LoadModel(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Seed != seed {
+			t.Errorf("seed %d came back as %d", seed, back.Seed)
+		}
+	}
+}
+
+func diag(n int, v float64) []float64 {
+	d := make([]float64, n*n)
+	for i := range n {
+		d[i*n+i] = v
+	}
+	return d
 }

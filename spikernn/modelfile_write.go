@@ -175,7 +175,7 @@ func scalingVars(s *ScalingSearch) []*matfile.Var {
 
 // seedVar writes a seed exactly.
 func seedVar(name string, seed uint64) *matfile.Var {
-	return matfile.NewScalar(name, matfile.Uint64, float64(seed))
+	return matfile.NewUint64(name, seed)
 }
 
 // SaveScaling adds (or replaces) opt_scaling_factor, all_perfs and

@@ -37,8 +37,8 @@ type parser struct {
 	pos        int64     // payload bytes consumed
 	order      binary.ByteOrder
 	lastBits   uint64 // the raw bits of the last 8-byte scalar read (exact 64-bit integers)
-	fileOff    int64 // offset of the top-level element in the file
-	base       int64 // offset of the payload relative to fileOff (or, if compressed, to the decompressed stream)
+	fileOff    int64  // offset of the top-level element in the file
+	base       int64  // offset of the payload relative to fileOff (or, if compressed, to the decompressed stream)
 	compressed bool
 	nameOnly   bool // stop after the name (of a truncated element)
 	// trust is the payload position up to which data is known to be

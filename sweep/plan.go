@@ -108,8 +108,8 @@ func (p *Plan) Describe(workers int) string {
 	}
 	left := p.Summary.Pending + p.Summary.Running
 	core := time.Duration(p.CoreSeconds * float64(time.Second))
-	fmt.Fprintf(&b, "estimated cost of the %d unfinished jobs (every training to its trial cap, so an upper bound): %.1f core-hours\n",
-		left, core.Hours())
+	fmt.Fprintf(&b, "estimated cost of the %d unfinished jobs (every training to its trial cap, so an upper bound): %s of CPU time (%.2f core-hours)\n",
+		left, core.Round(time.Second), core.Hours())
 	fmt.Fprintf(&b, "  here with %d workers: about %s; on a cluster with 100 cores: about %s\n",
 		workers, (core / time.Duration(workers)).Round(time.Second), (core / 100).Round(time.Second))
 	if !math.IsNaN(p.Measured) {

@@ -145,7 +145,8 @@ func (s *Store) runJob(ctx context.Context, j *Job, retryFailed bool, workers in
 	}
 	defer lock.Release()
 	// Finished by another runner between the listing and the lock?
-	if r, err := s.Record(key); err != nil || (r != nil && (r.Status == "done" || !retryFailed)) {
+	prev, err := s.Record(key)
+	if err != nil || (prev != nil && (prev.Status == "done" || !retryFailed)) {
 		return nil, err
 	}
 	stop := refreshLock(lock)
@@ -154,7 +155,7 @@ func (s *Store) runJob(ctx context.Context, j *Job, retryFailed bool, workers in
 	if rec == nil {
 		return nil, ctx.Err()
 	}
-	return rec, s.writeRecord(rec)
+	return rec, s.writeRecord(rec, prev != nil)
 }
 
 func refreshLock(l *lockfile.Lock) (stop func()) {

@@ -94,16 +94,26 @@ func (s *Store) Record(key string) (*Record, error) {
 	return &r, nil
 }
 
-// writeRecord writes a job's record atomically and logs the completion.
-func (s *Store) writeRecord(r *Record) error {
+// writeRecord writes a job's record atomically and logs the completion
+// (a line of done.log, after the record: a runner killed in between leaves
+// the record without its line). A new record is created exclusively, so a
+// job can never be finished twice; only the record of a failed job that is
+// retried is replaced.
+func (s *Store) writeRecord(r *Record, replace bool) error {
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("sweep: record of job %d: %w", r.Index, err)
 	}
-	if err := atomicfile.Replace(s.recordPath(r.Key), 0o644, func(w io.Writer) error {
+	write := func(w io.Writer) error {
 		_, err := w.Write(append(data, '\n'))
 		return err
-	}); err != nil {
+	}
+	if replace {
+		err = atomicfile.Replace(s.recordPath(r.Key), 0o644, write)
+	} else {
+		err = atomicfile.CreateExclusive(s.recordPath(r.Key), 0o644, write)
+	}
+	if err != nil {
 		return fmt.Errorf("sweep: writing the record of job %d: %w", r.Index, err)
 	}
 	f, err := os.OpenFile(filepath.Join(s.Dir, "jobs", "done.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)

@@ -76,6 +76,40 @@ func CreateNew(path string, perm fs.FileMode, write func(io.Writer) error) (stri
 	return "", fmt.Errorf("atomicfile: %s and %d numbered variants all exist", path, MaxSuffix)
 }
 
+// CreateExclusive writes a new file at path atomically, failing with an
+// error matching fs.ErrExist if path exists: a temporary file linked to its
+// name, so that the name never holds a partial file and an existing one is
+// never replaced.
+func CreateExclusive(path string, perm fs.FileMode, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, TempPattern(path))
+	if err != nil {
+		return err
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName)
+	if err := fill(tmp, perm, write); err != nil {
+		return err
+	}
+	if err := os.Link(tmpName, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		// No hard links: reserve the name, then rename over it.
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+		if err != nil {
+			return err
+		}
+		f.Close()
+		if err := os.Rename(tmpName, path); err != nil {
+			os.Remove(path)
+			return err
+		}
+	}
+	syncDir(dir)
+	return nil
+}
+
 // Replace writes path atomically: a temporary file in the same folder,
 // synced and renamed over path.
 func Replace(path string, perm fs.FileMode, write func(io.Writer) error) error {

@@ -339,6 +339,22 @@ func TestSweepAndBars(t *testing.T) {
 		t.Fatal(err)
 	}
 	render(t, "sweep_mark", fig)
+	// A binomial interval is asymmetric: 10 of 10 has no room above.
+	fig, err = Sweep([]Series{{X: []float64{10, 50, 100}, Y: []float64{0.2, 0.7, 1},
+		Lo: []float64{0.06, 0.4, 0.72}, Hi: []float64{0.51, 0.89, 1}}},
+		SweepOptions{XLabel: "N", YLabel: "Trained (%)", Percent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	render(t, "sweep_interval", fig)
+	fig, err = Distributions([]Distribution{
+		{Label: "tuned", Values: []float64{0.9, 0.95, 0.97, 0.6, 1}},
+		{Label: "fixed", Values: []float64{0.5, 0.7, 0.8}},
+	}, DistOptions{YLabel: "LIF performance (%)", Percent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	render(t, "distributions", fig)
 	fig, err = Bars([]string{"single", "double"}, []float64{0.957, 0.970}, []float64{0.073, 0.066}, "Performance")
 	if err != nil {
 		t.Fatal(err)
@@ -361,6 +377,24 @@ func TestSweepAndBars(t *testing.T) {
 		"NaN mark": func() error {
 			nan := math.NaN()
 			_, err := Sweep([]Series{{X: []float64{1}, Y: []float64{1}}}, SweepOptions{Mark: &nan})
+			return err
+		},
+		"interval below Y": func() error {
+			_, err := Sweep([]Series{{X: []float64{1}, Y: []float64{0.5}, Lo: []float64{0.6}, Hi: []float64{0.9}}}, SweepOptions{})
+			return err
+		},
+		"SD and interval": func() error {
+			_, err := Sweep([]Series{{X: []float64{1}, Y: []float64{0.5}, SD: []float64{0.1}, Lo: []float64{0.4}, Hi: []float64{0.6}}}, SweepOptions{})
+			return err
+		},
+		"Hi missing": func() error {
+			_, err := Sweep([]Series{{X: []float64{1}, Y: []float64{0.5}, Lo: []float64{0.4}}}, SweepOptions{})
+			return err
+		},
+		"no groups":   func() error { _, err := Distributions(nil, DistOptions{}); return err },
+		"empty group": func() error { _, err := Distributions([]Distribution{{Label: "a"}}, DistOptions{}); return err },
+		"NaN value": func() error {
+			_, err := Distributions([]Distribution{{Label: "a", Values: []float64{math.NaN()}}}, DistOptions{})
 			return err
 		},
 		"no bars":    func() error { _, err := Bars(nil, nil, nil, ""); return err },
@@ -672,4 +706,22 @@ func TestNoPanicOnOverflow(t *testing.T) {
 	}
 	_, err = Histogram([]float64{1, 2}, 1e9, "")
 	wantInputError(t, "too many bins", err)
+}
+
+func TestSeriesIntervals(t *testing.T) {
+	s := Series{Y: []float64{0.2, 1}, Lo: []float64{0.05, 0.7}, Hi: []float64{0.5, 1}}
+	lo, hi, err := s.intervals("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]float64{{0.15, 0.3}, {0.3, 0}}
+	for i := range want {
+		if math.Abs(lo[i]-want[i][0]) > 1e-12 || math.Abs(hi[i]-want[i][1]) > 1e-12 {
+			t.Errorf("point %d: bars -%v +%v, want -%v +%v", i, lo[i], hi[i], want[i][0], want[i][1])
+		}
+	}
+	s = Series{Y: []float64{0.2}, SD: []float64{0.1}}
+	if lo, hi, err = s.intervals("s"); err != nil || lo[0] != 0.1 || hi[0] != 0.1 {
+		t.Errorf("SD bars: -%v +%v, %v", lo, hi, err)
+	}
 }

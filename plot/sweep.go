@@ -16,12 +16,55 @@ import (
 	"github.com/spikernn/spikernn/spikernn"
 )
 
-// Series is one curve of a Sweep: Y (and optionally its SD) at each X.
+// Series is one curve of a Sweep: Y at each X, optionally with error bars,
+// either symmetric (SD) or an interval [Lo, Hi] (e.g. a binomial
+// confidence interval, which is not symmetric near 0 and 1).
 type Series struct {
 	Label string    // legend text; empty for none
 	X, Y  []float64 // equal lengths, at least one point
 	SD    []float64 // error bars (+/- SD); nil for none
-	Color color.Color
+	// Lo and Hi are the lower and upper ends of each point's interval, in
+	// the units of Y (Lo <= Y <= Hi); both nil for none. Not with SD.
+	Lo, Hi []float64
+	Color  color.Color
+}
+
+// intervals checks a series' error bars and returns them as distances
+// below and above Y (nil when there are none).
+func (s Series) intervals(name string) (lo, hi []float64, err error) {
+	if s.SD != nil && (s.Lo != nil || s.Hi != nil) {
+		return nil, nil, badInput("%s: both SD and Lo/Hi given", name)
+	}
+	if s.SD != nil {
+		if err := checkSameLen(name+" SD", len(s.SD), "Y", len(s.Y)); err != nil {
+			return nil, nil, err
+		}
+		if err := checkFinite(name+" SD", s.SD); err != nil {
+			return nil, nil, err
+		}
+		return s.SD, s.SD, nil
+	}
+	if s.Lo == nil && s.Hi == nil {
+		return nil, nil, nil
+	}
+	if err := checkSameLen(name+" Lo", len(s.Lo), "Y", len(s.Y)); err != nil {
+		return nil, nil, err
+	}
+	if err := checkSameLen(name+" Hi", len(s.Hi), "Y", len(s.Y)); err != nil {
+		return nil, nil, err
+	}
+	lo, hi = make([]float64, len(s.Y)), make([]float64, len(s.Y))
+	for i, y := range s.Y {
+		if isBad(s.Lo[i]) || isBad(s.Hi[i]) {
+			return nil, nil, badInput("%s: interval %d is [%v, %v]", name, i, s.Lo[i], s.Hi[i])
+		}
+		tol := 1e-9 * (1 + math.Abs(y))
+		if s.Lo[i] > y+tol || s.Hi[i] < y-tol {
+			return nil, nil, badInput("%s: point %d: Y = %v outside its interval [%v, %v]", name, i, y, s.Lo[i], s.Hi[i])
+		}
+		lo[i], hi[i] = math.Max(0, y-s.Lo[i]), math.Max(0, s.Hi[i]-y)
+	}
+	return lo, hi, nil
 }
 
 // SweepOptions controls Sweep.
@@ -39,7 +82,7 @@ type SweepOptions struct {
 }
 
 // Sweep plots one or more curves of a quantity against a swept parameter,
-// with markers and optional +/-SD error bars. Points of a series are drawn
+// with markers and optional error bars (+/-SD or an interval). Points of a series are drawn
 // in order of increasing X.
 //
 // It serves Fig 1C (fraction of networks trained against N), Fig 2 (rate and
@@ -70,13 +113,9 @@ func Sweep(series []Series, opt SweepOptions) (_ *Figure, err error) {
 		if err := checkSameLen(name+" X", len(s.X), "Y", len(s.Y)); err != nil {
 			return nil, err
 		}
-		if s.SD != nil {
-			if err := checkSameLen(name+" SD", len(s.SD), "Y", len(s.Y)); err != nil {
-				return nil, err
-			}
-			if err := checkFinite(name+" SD", s.SD); err != nil {
-				return nil, err
-			}
+		below, above, err := s.intervals(name)
+		if err != nil {
+			return nil, err
 		}
 		if opt.LogX {
 			for i, x := range s.X {
@@ -101,10 +140,10 @@ func Sweep(series []Series, opt SweepOptions) (_ *Figure, err error) {
 				col = black
 			}
 		}
-		if s.SD != nil {
+		if below != nil {
 			pts := errPoints{XYs: xy(x, y), YErrors: make(plotter.YErrors, len(idx))}
 			for k, i := range idx {
-				pts.YErrors[k].Low, pts.YErrors[k].High = s.SD[i]*f, s.SD[i]*f
+				pts.YErrors[k].Low, pts.YErrors[k].High = below[i]*f, above[i]*f
 			}
 			eb, err := plotter.NewYErrorBars(pts)
 			if err != nil {

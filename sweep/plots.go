@@ -1,0 +1,184 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/spikernn/spikernn/internal/stats"
+	"github.com/spikernn/spikernn/plot"
+)
+
+// Point is one value of a swept column with a statistic of another column
+// over the rows that share it.
+type Point struct {
+	Value string  // the swept column's value
+	X     float64 // the value as a number (NaN if it is not one)
+	N     int     // rows that contribute (non-empty cells)
+	// Y is the statistic; Lo and Hi bound its interval: the 95% Wilson
+	// interval for a fraction, mean +/- SD for a metric.
+	Y, Lo, Hi float64
+	SD        float64 // the SD of the values (metrics only)
+}
+
+// FractionBy returns, for each value of column x, the fraction of rows
+// whose column col is 1 (e.g. "trained" or "successful") with its 95%
+// Wilson interval: the paper's Fig 1C and Fig 2C.
+func (t *Table) FractionBy(x, col string) ([]Point, error) {
+	groups, err := t.GroupBy(x)
+	if err != nil {
+		return nil, err
+	}
+	var out []Point
+	for _, g := range groups {
+		f, err := g.Table.FractionOf(col)
+		if err != nil {
+			return nil, err
+		}
+		if f.N == 0 {
+			continue
+		}
+		out = append(out, Point{Value: g.Value, X: g.X, N: f.N, Y: f.P, Lo: f.Low, Hi: f.High, SD: math.NaN()})
+	}
+	return out, nil
+}
+
+// MeanBy returns, for each value of column x, the mean and SD of the
+// numeric column col over the rows where it is not empty (Lo and Hi are
+// mean -/+ SD; the SD is the population SD, numpy's default).
+func (t *Table) MeanBy(x, col string) ([]Point, error) {
+	groups, err := t.GroupBy(x)
+	if err != nil {
+		return nil, err
+	}
+	var out []Point
+	for _, g := range groups {
+		v, err := g.Table.Floats(col)
+		if err != nil {
+			return nil, err
+		}
+		v = finite(v)
+		if len(v) == 0 {
+			continue
+		}
+		m, sd := stats.MeanSD(v)
+		out = append(out, Point{Value: g.Value, X: g.X, N: len(v), Y: m, SD: sd, Lo: m - sd, Hi: m + sd})
+	}
+	return out, nil
+}
+
+func finite(v []float64) []float64 {
+	out := v[:0:0]
+	for _, x := range v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// series turns points into a plot series; a swept column that is not
+// numeric is plotted at 0, 1, 2, ... in order.
+func series(label string, pts []Point) (plot.Series, error) {
+	s := plot.Series{Label: label}
+	for _, p := range pts {
+		x := p.X
+		if math.IsNaN(x) {
+			return s, fmt.Errorf("sweep: %q is not a number: plot it with Distributions or group by it", p.Value)
+		}
+		s.X, s.Y = append(s.X, x), append(s.Y, p.Y)
+		s.Lo, s.Hi = append(s.Lo, p.Lo), append(s.Hi, p.Hi)
+	}
+	return s, nil
+}
+
+// plotBy draws stat(x, col) against x, one curve per value of group (""
+// for a single curve).
+func (t *Table) plotBy(stat func(*Table, string, string) ([]Point, error), x, col, group string, opt plot.SweepOptions) (*plot.Figure, error) {
+	type part struct {
+		label string
+		t     *Table
+	}
+	parts := []part{{"", t}}
+	if group != "" {
+		groups, err := t.GroupBy(group)
+		if err != nil {
+			return nil, err
+		}
+		parts = parts[:0]
+		for _, g := range groups {
+			parts = append(parts, part{group + " = " + g.Value, g.Table})
+		}
+	}
+	var ss []plot.Series
+	for _, p := range parts {
+		pts, err := stat(p.t, x, col)
+		if err != nil {
+			return nil, err
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		s, err := series(p.label, pts)
+		if err != nil {
+			return nil, err
+		}
+		ss = append(ss, s)
+	}
+	if len(ss) == 0 {
+		return nil, fmt.Errorf("sweep: no rows with a value in column %q", col)
+	}
+	if opt.XLabel == "" {
+		opt.XLabel = x
+	}
+	if opt.YLabel == "" {
+		opt.YLabel = col
+	}
+	return plot.Sweep(ss, opt)
+}
+
+// PlotFraction plots the fraction of rows whose column col is 1 against
+// the swept column x, with 95% Wilson intervals, one curve per value of
+// group ("" for one curve). PlotFraction("N", "trained", "", ...) is the
+// paper's Fig 1C; ("N", "successful", ...) its Fig 2C.
+func (t *Table) PlotFraction(x, col, group string, opt plot.SweepOptions) (*plot.Figure, error) {
+	return t.plotBy((*Table).FractionBy, x, col, group, opt)
+}
+
+// PlotMetric plots the mean +/- SD of the numeric column col against the
+// swept column x, one curve per value of group ("" for one curve): e.g.
+// the spiking performance against the gain (Fig 6C) or the mean firing
+// rate against N.
+func (t *Table) PlotMetric(x, col, group string, opt plot.SweepOptions) (*plot.Figure, error) {
+	return t.plotBy((*Table).MeanBy, x, col, group, opt)
+}
+
+// PlotDistribution draws the distribution of the numeric column col for
+// each value of column by (box and every value as a dot): e.g. the
+// spiking performance of fixed against tuned decay constants (Fig 5) or
+// per transfer function (Fig 7). Empty cells are left out.
+func (t *Table) PlotDistribution(col, by string, opt plot.DistOptions) (*plot.Figure, error) {
+	groups, err := t.GroupBy(by)
+	if err != nil {
+		return nil, err
+	}
+	var ds []plot.Distribution
+	for _, g := range groups {
+		v, err := g.Table.Floats(col)
+		if err != nil {
+			return nil, err
+		}
+		if v = finite(v); len(v) > 0 {
+			ds = append(ds, plot.Distribution{Label: g.Value, Values: v})
+		}
+	}
+	if len(ds) == 0 {
+		return nil, fmt.Errorf("sweep: no rows with a value in column %q", col)
+	}
+	if opt.XLabel == "" {
+		opt.XLabel = by
+	}
+	if opt.YLabel == "" {
+		opt.YLabel = col
+	}
+	return plot.Distributions(ds, opt)
+}

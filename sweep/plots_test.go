@@ -50,7 +50,10 @@ func TestFractionAndMeanBy(t *testing.T) {
 	for _, f := range []func() error{
 		func() error { _, err := tab.PlotFraction("N", "trained", "", plot.SweepOptions{}); return err },
 		func() error { _, err := tab.PlotFraction("N", "trained", "gain", plot.SweepOptions{}); return err },
-		func() error { _, err := tab.PlotMetric("N", "spiking_perf", "", plot.SweepOptions{Percent: true}); return err },
+		func() error {
+			_, err := tab.PlotMetric("N", "spiking_perf", "", plot.SweepOptions{Percent: true})
+			return err
+		},
 		func() error { _, err := tab.PlotDistribution("spiking_perf", "N", plot.DistOptions{}); return err },
 	} {
 		if err := f(); err != nil {

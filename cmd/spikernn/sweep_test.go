@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -176,8 +176,9 @@ func slurmUp() bool {
 }
 
 // TestSweepSlurm submits the micro sweep to the local Slurm cluster
-// (scripts/slurm/start-slurm.sh starts one) and checks that its table is
-// the one a local run gives.
+// (scripts/slurm/start-slurm.sh starts one): cancelling the running array
+// and resubmitting runs only the missing jobs, a job that fails shows up as
+// failed with its message, and the table is the one a local run gives.
 func TestSweepSlurm(t *testing.T) {
 	if testing.Short() || !slurmUp() {
 		t.Skip("no Slurm cluster here (scripts/slurm/start-slurm.sh starts one)")
@@ -189,48 +190,128 @@ func TestSweepSlurm(t *testing.T) {
 		t.Fatalf("local run: %s%s", out, errOut)
 	}
 	run(t, "sweep", "collect", spec, "--store", local)
+
+	// Job 2 fails for a real reason: its model file in the Slurm store
+	// is not a MAT file.
 	store := filepath.Join(t.TempDir(), "slurm")
-	args := []string{"sweep", "submit", spec, "--store", store, "--binary", bin, "--max-parallel", "2", "--time", "10"}
-	if p := os.Getenv("SLURM_LOCAL_PARTITION"); p != "" {
-		args = append(args, "--partition", p)
-	}
-	code, out, errOut := run(t, args...)
-	if code != 0 || !strings.Contains(out, "submitted") {
-		t.Fatalf("submit: exit %d\n%s%s", code, out, errOut)
-	}
-	var ids []string
-	for _, w := range strings.Fields(out) {
-		w = strings.Trim(w, ",")
-		if _, err := fmt.Sscanf(w, "%d", new(int)); err == nil && len(w) > 0 && w[0] >= '0' && w[0] <= '9' {
-			ids = append(ids, w)
+	var rec struct{ Key, Model string }
+	recs, _ := filepath.Glob(filepath.Join(local, "jobs", "*.json"))
+	for _, r := range recs {
+		data, _ := os.ReadFile(r)
+		var x struct {
+			Key, Model string
+			Index      int
+		}
+		if json.Unmarshal(data, &x) == nil && x.Index == 2 {
+			rec.Key, rec.Model = x.Key, x.Model
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	for {
-		q, _ := exec.Command("squeue", "-h", "-o", "%i", "-n", "spikernn-micro,spikernn-micro-collect").Output()
-		if strings.TrimSpace(string(q)) == "" {
-			break
+	if rec.Model == "" {
+		t.Fatal("no record of job 2 in the local store")
+	}
+	bad := filepath.Join(store, filepath.FromSlash(rec.Model))
+	if err := os.MkdirAll(filepath.Dir(bad), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	submit := func(parallel string) string {
+		args := []string{"sweep", "submit", spec, "--store", store, "--binary", bin, "--max-parallel", parallel, "--time", "10"}
+		if p := os.Getenv("SLURM_LOCAL_PARTITION"); p != "" {
+			args = append(args, "--partition", p)
 		}
-		select {
-		case <-ctx.Done():
-			exec.Command("scancel", "-n", "spikernn-micro").Run()
-			exec.Command("scancel", "-n", "spikernn-micro-collect").Run()
-			t.Fatalf("the Slurm jobs did not finish in 5 minutes: %s", q)
-		case <-time.After(time.Second):
+		code, out, errOut := run(t, args...)
+		if code != 0 {
+			t.Fatalf("submit: exit %d\n%s%s", code, out, errOut)
+		}
+		return out
+	}
+	cancelAll := func() {
+		exec.Command("scancel", "-n", "spikernn-micro").Run()
+		exec.Command("scancel", "-n", "spikernn-micro-collect").Run()
+	}
+	t.Cleanup(cancelAll)
+	status := func() string {
+		_, out, _ := run(t, "sweep", "status", spec, "--store", store)
+		return out
+	}
+	waitQueue := func() {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Minute)
+		for {
+			q, _ := exec.Command("squeue", "-h", "-o", "%i", "-n", "spikernn-micro,spikernn-micro-collect").Output()
+			if strings.TrimSpace(string(q)) == "" {
+				return
+			}
+			if time.Now().After(deadline) {
+				cancelAll()
+				t.Fatalf("the Slurm jobs did not finish in 5 minutes: %s", q)
+			}
+			time.Sleep(500 * time.Millisecond)
 		}
 	}
-	code, out, _ = run(t, "sweep", "status", spec, "--store", store)
-	if !strings.Contains(out, "6 done") {
+
+	// One task at a time; cancel the array once two jobs are finished.
+	if out := submit("1"); !strings.Contains(out, "submitted") {
+		t.Fatalf("submit: %s", out)
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for !strings.Contains(status(), "2 done") && !strings.Contains(status(), "3 done") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress on Slurm: %s", status())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cancelAll()
+	waitQueue()
+	first := status()
+	t.Logf("after cancelling: %s", strings.TrimSpace(first))
+	if strings.Contains(first, "6 jobs: 6 done") || strings.Contains(first, " 0 pending") {
+		t.Fatalf("every job finished before the cancel: %s", first)
+	}
+	// The resubmission runs only what is missing.
+	out := submit("2")
+	if !strings.Contains(out, "submitted") {
+		t.Fatalf("resubmit: %s", out)
+	}
+	waitQueue()
+	final := status()
+	if !strings.Contains(final, "5 done, 1 failed") {
 		logs, _ := filepath.Glob(filepath.Join(store, "slurm", "logs", "*"))
 		var b strings.Builder
 		for _, l := range logs {
 			d, _ := os.ReadFile(l)
 			fmt.Fprintf(&b, "== %s\n%s\n", l, d)
 		}
-		t.Fatalf("after Slurm: %s\n%s", out, b.String())
+		t.Fatalf("after Slurm: %s\n%s", final, b.String())
 	}
-	if a, b := table(t, filepath.Join(local, "results.csv")), table(t, filepath.Join(store, "results.csv")); a != b {
-		t.Errorf("Slurm and local tables differ:\n%s\n%s", a, b)
+	for key, n := range doneLog(t, store) {
+		if n != 1 {
+			t.Errorf("job %s completed %d times", key, n)
+		}
+	}
+	// The failed job says why, in its record and in the table.
+	data, err := os.ReadFile(filepath.Join(store, "jobs", rec.Key+".json"))
+	if err != nil || !strings.Contains(string(data), `"status": "failed"`) || !strings.Contains(string(data), filepath.Base(rec.Model)) {
+		t.Errorf("record of the failing job (%v):\n%s", err, data)
+	}
+	// Apart from the failing job, the collect job's table is the local one.
+	a := strings.Split(table(t, filepath.Join(local, "results.csv")), "\n")
+	b := strings.Split(table(t, filepath.Join(store, "results.csv")), "\n")
+	if len(a) != len(b) {
+		t.Fatalf("tables of %d and %d lines", len(a), len(b))
+	}
+	for i := range a {
+		if strings.HasPrefix(a[i], "2,") {
+			if !strings.Contains(b[i], "failed") {
+				t.Errorf("row of job 2: %s", b[i])
+			}
+			continue
+		}
+		if a[i] != b[i] {
+			t.Errorf("Slurm and local rows differ:\n%s\n%s", a[i], b[i])
+		}
 	}
 }

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/spikernn/spikernn/internal/atomicfile"
 	"github.com/spikernn/spikernn/internal/lockfile"
+	"github.com/spikernn/spikernn/internal/parallel"
 	"github.com/spikernn/spikernn/pipeline"
 )
 
@@ -148,34 +150,56 @@ const (
 // states reads every job's state: one directory listing and one read of
 // each finished job's record.
 func (s *Store) states(jobs []*Job) (map[string]State, error) {
-	entries, err := os.ReadDir(filepath.Join(s.Dir, "jobs"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("sweep: %w", err)
+	have, err := s.listing()
+	if err != nil {
+		return nil, err
 	}
-	have := make(map[string]bool, len(entries))
-	for _, e := range entries {
-		have[e.Name()] = true
-	}
-	out := make(map[string]State, len(jobs))
-	for _, j := range jobs {
-		key := j.Key()
+	st := make([]State, len(jobs))
+	// Several reads at a time hide the file system's latency.
+	parallel.Each(context.Background(), len(jobs), 8, func(i int) error {
+		key := jobs[i].Key()
 		switch {
 		case have[key+".json"]:
-			out[key] = Done
-			if st, err := s.failedQuick(key); err == nil && st {
-				out[key] = Failed
+			st[i] = Done
+			if failed, err := s.failedQuick(key); err == nil && failed {
+				st[i] = Failed
 			}
 		case have[key+".lock"]:
+			st[i] = Pending
 			if _, live := lockfile.Holder(s.lockPath(key), StaleLock); live {
-				out[key] = Running
-			} else {
-				out[key] = Pending
+				st[i] = Running
 			}
 		default:
-			out[key] = Pending
+			st[i] = Pending
 		}
+		return nil
+	})
+	out := make(map[string]State, len(jobs))
+	for i, j := range jobs {
+		out[j.Key()] = st[i]
 	}
 	return out, nil
+}
+
+// listing returns the names of the files in the jobs folder.
+func (s *Store) listing() (map[string]bool, error) {
+	f, err := os.Open(filepath.Join(s.Dir, "jobs"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1) // no lstat per file, unlike os.ReadDir's sort
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	have := make(map[string]bool, len(names))
+	for _, n := range names {
+		have[n] = true
+	}
+	return have, nil
 }
 
 // failedQuick reads whether a record says "failed" without decoding all of

@@ -1,16 +1,19 @@
 package sweep
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 
 	"github.com/spikernn/spikernn/internal/atomicfile"
+	"github.com/spikernn/spikernn/internal/parallel"
 )
 
 // Table is a sweep's results: one row per job, in job order.
@@ -52,24 +55,29 @@ func Collect(spec *Spec, store *Store) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	states, err := store.states(jobs)
+	have, err := store.listing()
 	if err != nil {
 		return nil, err
 	}
-	var recs []*Record
-	for _, j := range jobs {
-		if st := states[j.Key()]; st != Done && st != Failed {
-			continue
+	// Each finished job's record is read once; several reads at a time
+	// hide the file system's latency (a shared file system on a cluster).
+	recs := make([]*Record, len(jobs))
+	err = parallel.Each(context.Background(), len(jobs), 8, func(i int) error {
+		j := jobs[i]
+		if !have[j.Key()+".json"] {
+			return nil
 		}
 		r, err := store.Record(j.Key())
-		if err != nil {
-			return nil, err
-		}
 		if r != nil {
 			r.Index = j.Index // the position in this spec's grid
-			recs = append(recs, r)
+			recs[i] = r
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	recs = slices.DeleteFunc(recs, func(r *Record) bool { return r == nil })
 	axes := make([]string, len(spec.Axes))
 	for i, a := range spec.Axes {
 		axes[i] = a.Name

@@ -13,8 +13,22 @@ import (
 // return a network or an error, never panic, and a network it returns must be
 // consistent enough to simulate.
 func FuzzLoadModel(f *testing.F) {
-	for _, name := range []string{"ref_gonogo.mat", "ref_gonogo_v7.mat", "ref_xor.mat", "ref_nodale.mat"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
+	// Every model and MAT fixture seeds the corpus, whole and truncated.
+	// Run it with a minimisation budget (CI: -fuzzminimizetime 10s):
+	// minimising a new input of a 100 KB model otherwise takes a minute.
+	var files []string
+	for _, pat := range []string{"testdata/*.mat", "../matfile/testdata/*.mat"} {
+		m, err := filepath.Glob(pat)
+		if err != nil {
+			f.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < 10 {
+		f.Fatalf("only %d fixtures found", len(files))
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
 		}

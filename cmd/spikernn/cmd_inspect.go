@@ -31,7 +31,10 @@ func parseInspect(args []string, w io.Writer) (*inspectFlags, error) {
 	if len(fs.args) == 0 {
 		return nil, fmt.Errorf("inspect: give one or more model files")
 	}
-	f.files = fs.args
+	var err error
+	if f.files, err = fs.files("model file"); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

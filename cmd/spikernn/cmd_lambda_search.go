@@ -46,8 +46,10 @@ func parseLambdaSearch(args []string, w io.Writer) (*lambdaFlags, error) {
 	if len(fs.args) == 0 {
 		return nil, errors.New("lambda-search: give one or more model files")
 	}
-	f.files = fs.args
 	var err error
+	if f.files, err = fs.files("model file"); err != nil {
+		return nil, err
+	}
 	if f.grid, err = lifsim.ParseFactors(f.factors); err != nil {
 		return nil, fmt.Errorf("lambda-search: invalid --factors: %w", err)
 	}

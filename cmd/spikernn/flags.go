@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"math"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +27,10 @@ type flagSet struct {
 	summary string
 	defs    []*flagDef
 	args    []string // positional arguments
+	// afterSwitch names the switch flag that immediately preceded a
+	// positional argument ("--force maybe"), for a hint when that
+	// argument turns out not to be a file.
+	afterSwitch map[int]string
 }
 
 // flagDef is one --flag.
@@ -234,6 +240,14 @@ func (fs *flagSet) parse(argv []string, w io.Writer) error {
 			break
 		}
 		if !isFlag(a) {
+			if i > 0 && isFlag(argv[i-1]) && !strings.Contains(argv[i-1], "=") {
+				if d, err := fs.lookup(strings.TrimLeft(argv[i-1], "-")); err == nil && d.nargs == 0 {
+					if fs.afterSwitch == nil {
+						fs.afterSwitch = map[int]string{}
+					}
+					fs.afterSwitch[len(fs.args)] = d.name
+				}
+			}
 			fs.args = append(fs.args, a)
 			continue
 		}
@@ -290,6 +304,30 @@ func (fs *flagSet) given(name string) bool {
 		}
 	}
 	return false
+}
+
+// files returns the positional arguments after checking that each is an
+// existing file, before the command does any work; the error names the
+// argument (and, for a word after a switch, says the switch takes no value).
+func (fs *flagSet) files(what string) ([]string, error) {
+	for i, a := range fs.args {
+		st, err := os.Stat(a)
+		if err == nil && !st.IsDir() {
+			continue
+		}
+		why := "no such file"
+		if err == nil {
+			why = "a folder"
+		} else if !errors.Is(err, iofs.ErrNotExist) {
+			why = err.Error()
+		}
+		msg := fmt.Sprintf("%s: %q is not a %s: %s", fs.cmd, a, what, why)
+		if sw, ok := fs.afterSwitch[i]; ok {
+			msg += fmt.Sprintf(" (--%s is a switch and takes no value: give --%s alone, or --%s=true/false)", sw, sw, sw)
+		}
+		return nil, errors.New(msg + "; nothing was done")
+	}
+	return fs.args, nil
 }
 
 // noArgs fails if positional arguments were given.

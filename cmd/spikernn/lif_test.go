@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spikernn/spikernn/spikernn"
 )
@@ -281,5 +282,60 @@ func TestLIFFlagErrors(t *testing.T) {
 	code, out, _ := runLIFCmd(t, "lif", "--help")
 	if code != 0 || !strings.Contains(out, "--vreset") || !strings.Contains(out, "--figures") {
 		t.Errorf("help: exit %d\n%s", code, out)
+	}
+}
+
+// touchWriter changes the model file's time the first time the search
+// reports progress: another program changed it during the search.
+type touchWriter struct {
+	path    string
+	touched bool
+	buf     bytes.Buffer
+}
+
+func (w *touchWriter) Write(p []byte) (int, error) {
+	if !w.touched && bytes.Contains(p, []byte("lambda search")) {
+		w.touched = true
+		later := time.Now().Add(time.Hour)
+		os.Chtimes(w.path, later, later)
+	}
+	return w.buf.Write(p)
+}
+
+// TestLambdaSearchKeepsResult: every argument is parsed before any work
+// ("--force maybe" leaves the model untouched), and a result that cannot go
+// into the model file (changed by another program during the search) is
+// printed first and then written next to it, and the message says where.
+func TestLambdaSearchKeepsResult(t *testing.T) {
+	path := smallModel(t, 30)
+	before, _ := os.ReadFile(path)
+	code, _, errOut := runLIFCmd(t, "lambda-search", path, "--force", "maybe", "--trials", "2")
+	if code == 0 || !strings.Contains(errOut, "maybe") {
+		t.Errorf("--force maybe: exit %d, %s", code, errOut)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Error("--force maybe: the model file was changed before the arguments were checked")
+	}
+
+	var o bytes.Buffer
+	w := &touchWriter{path: path}
+	code = runMain([]string{"lambda-search", path, "--factors", "20,40", "--trials", "2"}, &o, w)
+	out, errOut := o.String(), w.buf.String()
+	if code == 0 {
+		t.Errorf("exit 0 although the file could not be updated:\n%s%s", out, errOut)
+	}
+	side := strings.TrimSuffix(path, ".mat") + ".lambda-search.json"
+	data, err := os.ReadFile(side)
+	if err != nil {
+		t.Fatalf("no side file: %v\n%s%s", err, out, errOut)
+	}
+	if !strings.Contains(errOut, side) || !strings.Contains(errOut, "changed by another program") {
+		t.Errorf("the message does not say where the result went:\n%s", errOut)
+	}
+	if !strings.Contains(out, "1/20") || !strings.Contains(out, "1/40") {
+		t.Errorf("the table was not printed:\n%s", out)
+	}
+	if !strings.Contains(string(data), `"opt_scaling_factor"`) || !strings.Contains(string(data), `"all_perfs"`) {
+		t.Errorf("side file:\n%s", data)
 	}
 }

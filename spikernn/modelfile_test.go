@@ -48,7 +48,7 @@ func trainedLike(t *testing.T, task string, n int) *Network {
 	cfg := DefaultConfig(task)
 	cfg.N, cfg.SomN = n, 1
 	net := mustNet(t, cfg, 21)
-	rec, err := net.Baseline(context.Background(), 4)
+	rec, err := net.Baseline(context.Background(), 4, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +346,7 @@ func TestXORLabelsAsReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if net.Training, err = net.Baseline(context.Background(), 3); err != nil {
+	if net.Training, err = net.Baseline(context.Background(), 3, nil); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "xor.mat")

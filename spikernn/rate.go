@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"time"
 
 	"github.com/spikernn/spikernn/internal/parallel"
 	"github.com/spikernn/spikernn/internal/stats"
@@ -183,6 +184,9 @@ type EvalOptions struct {
 	Workers int    // goroutines (0: GOMAXPROCS); the result does not depend on it
 	NoNoise bool   // drop the per-step noise (the reference evaluates with noise)
 	Initial bool   // use the pre-training weights and decay constants
+	// Progress, if set, receives a report per finished trial (stage
+	// "rate evaluation") and a final one.
+	Progress Reporter
 }
 
 // Evaluate runs fresh trials of a task through the rate network, with noise
@@ -214,6 +218,14 @@ func (n *Network) Evaluate(ctx context.Context, opt EvalOptions) (*Evaluation, e
 	ev.Dt = StepMs / 1000
 	ev.Outputs = make([][]float64, opt.Trials)
 	ev.Losses = make([]float64, opt.Trials)
+	start := time.Now()
+	report := func(done int, final bool) {
+		Report(opt.Progress, Progress{Stage: "rate evaluation", Done: done, Total: opt.Trials, Final: final, Elapsed: time.Since(start)})
+	}
+	var count *parallel.Counter
+	if opt.Progress != nil {
+		count = parallel.NewCounter(opt.Trials, func(done, _ int) { report(done, false) })
+	}
 	err = parallel.Each(ctx, opt.Trials, opt.Workers, func(i int) error {
 		rng := SubRand(opt.Seed, uint64(i))
 		tr := task.NewTrial(rng)
@@ -224,11 +236,13 @@ func (n *Network) Evaluate(ctx context.Context, opt EvalOptions) (*Evaluation, e
 		ev.setTrial(i, tr, task.Correct(res.O, tr))
 		ev.Outputs[i] = res.O
 		ev.Losses[i] = Loss(res.O, tr.Target, n.Config.LossFn)
+		count.Step()
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	report(opt.Trials, true)
 	ev.MeanLoss = stats.Mean(ev.Losses)
 	ev.finish()
 	return ev, nil

@@ -64,9 +64,9 @@ func (s *ScalingSearch) BestPerf() float64 {
 // file of an untrained network carries every variable the reference writes.
 // Its Status is StatusUntrained, its Losses empty, its Tr 0.
 //
-// The evaluation takes most of the time (100 trials of N units); a
-// cancelled ctx stops it.
-func (n *Network) Baseline(ctx context.Context, seed uint64) (*TrainingRecord, error) {
+// The evaluation takes most of the time (100 trials of N units, on every
+// core); rep (nil for none) receives its progress; a cancelled ctx stops it.
+func (n *Network) Baseline(ctx context.Context, seed uint64, rep Reporter) (*TrainingRecord, error) {
 	task, err := LookupTask(n.Config.Task)
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func (n *Network) Baseline(ctx context.Context, seed uint64) (*TrainingRecord, e
 	if err != nil {
 		return nil, fmt.Errorf("spikernn: baseline trial: %w", err)
 	}
-	ev, err := n.Evaluate(ctx, EvalOptions{Task: task, Trials: 100, Seed: seed ^ 0xba5e11e})
+	ev, err := n.Evaluate(ctx, EvalOptions{Task: task, Trials: 100, Seed: seed ^ 0xba5e11e, Progress: rep})
 	if err != nil {
 		return nil, fmt.Errorf("spikernn: baseline evaluation: %w", err)
 	}

@@ -54,7 +54,10 @@ func runInit(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := interruptContext()
 	defer stop()
-	if net.Training, err = net.Baseline(ctx, f.net.seed); err != nil {
+	term := newTerminal(stderr, 25)
+	net.Training, err = net.Baseline(ctx, f.net.seed, term)
+	term.finish()
+	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	path, err := pipeline.SaveNew(&pipeline.Model{Net: net}, f.outDir, spikernn.SaveOptions{Compress: f.compress})

@@ -225,6 +225,7 @@ type terminal struct {
 	bar       *progressbar.ProgressBar
 	lineEvery int
 	start     time.Time
+	lastLine  int // Done of the last plain progress line
 }
 
 func newTerminal(w io.Writer, lineEvery int) *terminal {
@@ -239,7 +240,7 @@ func newTerminal(w io.Writer, lineEvery int) *terminal {
 func (t *terminal) Report(p spikernn.Progress) {
 	if p.Stage != t.stage {
 		t.finish()
-		t.stage, t.start = p.Stage, time.Now()
+		t.stage, t.start, t.lastLine = p.Stage, time.Now(), -1
 		if t.isTTY && p.Total > 0 {
 			t.bar = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(t.w), progressbar.OptionSetDescription(p.Stage),
 				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("trials"),
@@ -265,7 +266,8 @@ func (t *terminal) Report(p spikernn.Progress) {
 		}
 		t.bar.Describe(desc)
 		_ = t.bar.Set(p.Done)
-	} else if !t.isTTY && p.Stage != "training" && t.lineEvery > 0 && p.Done%t.lineEvery == 0 {
+	} else if !t.isTTY && p.Stage != "training" && t.lineEvery > 0 && p.Done%t.lineEvery == 0 && p.Done != t.lastLine {
+		t.lastLine = p.Done
 		fmt.Fprintf(t.w, "%s: %d/%d %s %.1f s\n", p.Stage, p.Done, p.Total, p.Detail, time.Since(t.start).Seconds())
 	}
 	if p.Final {

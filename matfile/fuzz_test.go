@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -71,7 +72,7 @@ func FuzzRead(f *testing.F) {
 			}
 			return // the raw bytes count against the budget too
 		}
-		if len(file.Vars) != len(plain.Vars) || len(file.Unsupported) != len(plain.Unsupported) || !equalStrings(file.Skipped, plain.Skipped) {
+		if len(file.Vars) != len(plain.Vars) || len(file.Unsupported) != len(plain.Unsupported) || !slices.Equal(file.Skipped, plain.Skipped) {
 			t.Fatalf("raw read differs: %d vars, %d unsupported, skipped %q; plain: %d, %d, %q",
 				len(file.Vars), len(file.Unsupported), file.Skipped, len(plain.Vars), len(plain.Unsupported), plain.Skipped)
 		}
@@ -134,7 +135,7 @@ func FuzzRead(f *testing.F) {
 				if g.Name != v.Name || g.Class != v.Class || g.Str != v.Str || !sameFloats(g.Data, v.Data) {
 					t.Fatalf("variable %q changed: %+v, was %+v", v.Name, g, v)
 				}
-				if v.Class != Char && !equalInts(g.Dims, v.Dims) {
+				if v.Class != Char && !slices.Equal(g.Dims, v.Dims) {
 					t.Fatalf("variable %q: dims %v, were %v", v.Name, g.Dims, v.Dims)
 				}
 			}
@@ -143,7 +144,7 @@ func FuzzRead(f *testing.F) {
 			}
 			for i, v := range file.Unsupported {
 				g := again.Unsupported[i]
-				if g.Name != v.Name || g.Kind() != v.Kind() || !equalInts(g.Dims, v.Dims) {
+				if g.Name != v.Name || g.Kind() != v.Kind() || !slices.Equal(g.Dims, v.Dims) {
 					t.Fatalf("unsupported variable %q changed: %+v, was %+v", v.Name, g, v)
 				}
 			}
@@ -191,38 +192,14 @@ func FuzzWrite(f *testing.F) {
 		if x == nil || s == nil || len(f.Vars) != 2 || len(f.Unsupported) != 0 {
 			t.Fatalf("read back %+v", f.Vars)
 		}
-		if x.Class != c || !equalInts(x.Dims, []int{r, k}) || !sameFloats(x.Data, data) {
+		if x.Class != c || !slices.Equal(x.Dims, []int{r, k}) || !sameFloats(x.Data, data) {
 			t.Fatalf("x: %v %v %v, wrote %v %v %v", x.Class, x.Dims, x.Data, c, []int{r, k}, data)
 		}
-		if s.Str != text || s.Len() != utf16Len(text) || text == "" && !equalInts(s.Dims, []int{0, 0}) {
+		if s.Str != text || s.Len() != utf16Len(text) || text == "" && !slices.Equal(s.Dims, []int{0, 0}) {
 			t.Fatalf("s: %q %v, wrote %q", s.Str, s.Dims, text)
 		}
 		if !utf8.ValidString(s.Str) {
 			t.Fatalf("invalid UTF-8 read back: %q", s.Str)
 		}
 	})
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -157,15 +157,37 @@ func checkScipy(t *testing.T, py, path string, vars []*Var) {
 	}
 }
 
-func TestInteropScipy(t *testing.T) {
-	py := scipyPython(t)
+// writeGoFiles writes vars to a plain and a compressed MAT-file in a
+// temporary directory and returns their paths.
+func writeGoFiles(t *testing.T, vars []*Var) []string {
+	t.Helper()
 	dir := t.TempDir()
-	vars := interopVars()
+	var paths []string
 	for _, compress := range []bool{false, true} {
 		path := filepath.Join(dir, fmt.Sprintf("go_%v.mat", compress))
 		if err := WriteFile(path, vars, WriteOptions{Compress: compress}); err != nil {
 			t.Fatal(err)
 		}
+		paths = append(paths, path)
+	}
+	return paths
+}
+
+// updateFixture copies the fixture name, updates the copy with vars
+// (compressing them if compress) and returns its path.
+func updateFixture(t *testing.T, name string, vars []*Var, compress bool) string {
+	t.Helper()
+	path := copyFixture(t, name)
+	if err := UpdateFile(path, vars, WriteOptions{Compress: compress}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestInteropScipy(t *testing.T) {
+	py := scipyPython(t)
+	vars := interopVars()
+	for _, path := range writeGoFiles(t, vars) {
 		checkScipy(t, py, path, vars)
 	}
 	// Updated files, little- and big-endian, with skipped kinds kept.
@@ -179,10 +201,7 @@ assert d['dbl'].shape == (2, 3)
 print('ok')
 `
 	for _, name := range []string{"scipy_v5.mat", "scipy_v5_be.mat", "scipy_v5z_be.mat"} {
-		path := copyFixture(t, name)
-		if err := UpdateFile(path, vars, WriteOptions{Compress: name == "scipy_v5.mat"}); err != nil {
-			t.Fatal(err)
-		}
+		path := updateFixture(t, name, vars, name == "scipy_v5.mat")
 		checkScipy(t, py, path, vars)
 		if out := runScipy(t, py, check, path); strings.TrimSpace(string(out)) != "ok" {
 			t.Errorf("%s: %s", name, out)
@@ -288,13 +307,8 @@ func checkOctave(t *testing.T, octave, path string, vars []*Var) {
 
 func TestInteropOctave(t *testing.T) {
 	octave := octaveBin(t)
-	dir := t.TempDir()
 	vars := interopVars()
-	for _, compress := range []bool{false, true} {
-		path := filepath.Join(dir, fmt.Sprintf("go_%v.mat", compress))
-		if err := WriteFile(path, vars, WriteOptions{Compress: compress}); err != nil {
-			t.Fatal(err)
-		}
+	for _, path := range writeGoFiles(t, vars) {
 		checkOctave(t, octave, path, vars)
 	}
 	check := `
@@ -305,10 +319,7 @@ if exist('sp', 'var'), assert(issparse(sp)); assert(isequal(cplx, [1+2i, 3-4i]))
 printf('ok\n');
 `
 	for _, name := range []string{"octave_v7.mat", "octave_v6.mat", "scipy_v5_be.mat", "scipy_v5z.mat"} {
-		path := copyFixture(t, name)
-		if err := UpdateFile(path, vars, WriteOptions{Compress: name == "octave_v7.mat"}); err != nil {
-			t.Fatal(err)
-		}
+		path := updateFixture(t, name, vars, name == "octave_v7.mat")
 		checkOctave(t, octave, path, vars)
 		if out := runOctave(t, octave, check, path); !strings.Contains(out, "ok") {
 			t.Errorf("%s: %s", name, out)

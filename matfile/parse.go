@@ -55,6 +55,8 @@ type parser struct {
 	tag     [8]byte
 }
 
+// errAt returns a FormatError for the variable being read at payload
+// position pos, its message format with args.
 func (p *parser) errAt(pos int64, format string, args ...any) error {
 	e := &FormatError{Offset: p.fileOff, Var: p.name, Msg: fmt.Sprintf(format, args...)}
 	if p.compressed {
@@ -79,8 +81,7 @@ func (p *parser) ioErr(err error) error {
 	case errors.As(err, &fe):
 		return fe
 	case err == errInflateLimit:
-		return &LimitError{Offset: p.fileOff, Var: p.name, Limit: p.rd.b.limit, Msg: fmt.Sprintf(
-			"has compressed data that inflates past the %s read budget", sizeString(float64(p.rd.b.limit)))}
+		return p.limitErr("has compressed data that inflates past the %s read budget", sizeString(float64(p.rd.b.limit)))
 	case p.el.eof.err != nil:
 		// A read error from the input (also when it reaches us through
 		// the decompressor).
@@ -207,8 +208,8 @@ func (p *parser) trusted(n int64, what string) (bool, error) {
 // as data arrives unless the bytes are known to be present.
 func (p *parser) bigBody(n int64, what string) ([]byte, error) {
 	if n > p.rd.b.left() {
-		return nil, &LimitError{Offset: p.fileOff, Var: p.name, Limit: p.rd.b.limit, Msg: fmt.Sprintf(
-			"has %s of %s, over the %s read budget%s", sizeString(float64(n)), what, sizeString(float64(p.rd.b.limit)), p.rd.b.usedNote())}
+		return nil, p.limitErr("has %s of %s, over the %s read budget%s",
+			sizeString(float64(n)), what, sizeString(float64(p.rd.b.limit)), p.rd.b.usedNote())
 	}
 	trust, err := p.trusted(n, what)
 	if err != nil {
@@ -276,20 +277,11 @@ func (p *parser) compressedMatrix(src io.Reader, present int64, known bool) erro
 // matrix decodes the matrix, setting p.v for a supported variable or p.info
 // for an unsupported one.
 func (p *parser) matrix() error {
-	s, err := p.need("array flags")
+	flags, err := p.arrayFlags()
 	if err != nil {
 		return err
 	}
-	if (s.typ != miUINT32 && s.typ != miINT32) || s.size < 4 || s.size > maxFlagsBytes {
-		return p.errAt(s.at, "array flags: data type %d with %d bytes, want miUINT32 with 8 bytes", s.typ, s.size)
-	}
-	body, err := p.body(s)
-	if err != nil {
-		return err
-	}
-	flags := p.order.Uint32(body)
 	mclass := flags & 0xff
-
 	if mclass == mxOPAQUE {
 		// Opaque objects (MATLAB classdef objects, strings, tables) have
 		// no dimensions: the name follows the flags directly.
@@ -302,34 +294,9 @@ func (p *parser) matrix() error {
 		p.info = &Var{Name: p.name, Class: Object, flags: flags}
 		return nil
 	}
-
-	s, err = p.need("dimensions")
+	dims, dimsAt, err := p.readDims()
 	if err != nil {
 		return err
-	}
-	dimsAt := s.at
-	if (s.typ != miINT32 && s.typ != miUINT32) || s.size%4 != 0 {
-		return p.errAt(s.at, "dimensions: data type %d with %d bytes, want miINT32 with a multiple of 4 bytes", s.typ, s.size)
-	}
-	if s.size < 8 {
-		return p.errAt(s.at, "dimensions: %d entries, need at least 2", s.size/4)
-	}
-	if s.size > 4*maxDims {
-		return p.errAt(s.at, "dimensions: %d entries, at most %d supported", s.size/4, maxDims)
-	}
-	if body, err = p.body(s); err != nil {
-		return err
-	}
-	dims := make([]int, len(body)/4)
-	for i := range dims {
-		d := p.order.Uint32(body[4*i:])
-		if s.typ == miINT32 && int32(d) < 0 {
-			return p.errAt(s.at, "dimensions: negative dimension %d", int32(d))
-		}
-		if d > math.MaxInt32 {
-			return p.errAt(s.at, "dimensions: dimension %d too large", d)
-		}
-		dims[i] = int(d)
 	}
 	if err := p.readName(); err != nil {
 		return err
@@ -342,30 +309,7 @@ func (p *parser) matrix() error {
 	if err != nil {
 		return p.errAt(dimsAt, "dimensions %s: the number of elements overflows int64", dimsText(dims))
 	}
-
-	var class Class
-	supported := false
-	switch {
-	case mclass == mxCHAR:
-		class, supported = Char, true
-	case mclass >= mxDOUBLE && mclass <= mxUINT64:
-		class, supported = Double+Class(mclass-mxDOUBLE), true
-		if flags&flagLogical != 0 {
-			class = Logical
-		}
-	case mclass == mxCELL:
-		class = Cell
-	case mclass == mxSTRUCT:
-		class = Struct
-	case mclass == mxOBJECT:
-		class = Object
-	case mclass == mxSPARSE:
-		class = Sparse
-	case mclass == mxFUNCTION:
-		class = Function
-	default:
-		class = Unknown
-	}
+	class, supported := classOf(mclass, flags)
 	complex := flags&flagComplex != 0
 	if !supported || complex {
 		if err := p.charge(over); err != nil {
@@ -374,39 +318,128 @@ func (p *parser) matrix() error {
 		p.info = &Var{Name: p.name, Class: class, Dims: dims, Complex: complex, flags: flags}
 		return nil
 	}
+	if err := p.reserve(over, count, dims, class); err != nil {
+		return err
+	}
+	return p.values(&Var{Name: p.name, Class: class, Dims: dims}, count)
+}
 
-	// Every element is held in 8 bytes (a float64, or the decoded text).
+// arrayFlags reads the array flags sub-element and returns its first word
+// (the class in the low byte, the complex, global and logical bits above).
+func (p *parser) arrayFlags() (uint32, error) {
+	s, err := p.need("array flags")
+	if err != nil {
+		return 0, err
+	}
+	if (s.typ != miUINT32 && s.typ != miINT32) || s.size < 4 || s.size > maxFlagsBytes {
+		return 0, p.errAt(s.at, "array flags: data type %d with %d bytes, want miUINT32 with 8 bytes", s.typ, s.size)
+	}
+	body, err := p.body(s)
+	if err != nil {
+		return 0, err
+	}
+	return p.order.Uint32(body), nil
+}
+
+// readDims reads the dimensions sub-element (2 to maxDims non-negative
+// 32-bit sizes) and returns the dimensions and the payload position of its
+// tag.
+func (p *parser) readDims() (dims []int, at int64, err error) {
+	s, err := p.need("dimensions")
+	if err != nil {
+		return nil, 0, err
+	}
+	if (s.typ != miINT32 && s.typ != miUINT32) || s.size%4 != 0 {
+		return nil, 0, p.errAt(s.at, "dimensions: data type %d with %d bytes, want miINT32 with a multiple of 4 bytes", s.typ, s.size)
+	}
+	if s.size < 8 {
+		return nil, 0, p.errAt(s.at, "dimensions: %d entries, need at least 2", s.size/4)
+	}
+	if s.size > 4*maxDims {
+		return nil, 0, p.errAt(s.at, "dimensions: %d entries, at most %d supported", s.size/4, maxDims)
+	}
+	body, err := p.body(s)
+	if err != nil {
+		return nil, 0, err
+	}
+	dims = make([]int, len(body)/4)
+	for i := range dims {
+		d := p.order.Uint32(body[4*i:])
+		if s.typ == miINT32 && int32(d) < 0 {
+			return nil, 0, p.errAt(s.at, "dimensions: negative dimension %d", int32(d))
+		}
+		if d > math.MaxInt32 {
+			return nil, 0, p.errAt(s.at, "dimensions: dimension %d too large", d)
+		}
+		dims[i] = int(d)
+	}
+	return dims, s.at, nil
+}
+
+// classOf returns the Class of a MAT-file array class (mclass, with the
+// array flags) and whether such variables are read (char, numeric and
+// logical arrays); the others are only described.
+func classOf(mclass, flags uint32) (class Class, supported bool) {
+	switch {
+	case mclass == mxCHAR:
+		return Char, true
+	case mclass >= mxDOUBLE && mclass <= mxUINT64:
+		if flags&flagLogical != 0 {
+			return Logical, true
+		}
+		return Double + Class(mclass-mxDOUBLE), true
+	case mclass == mxCELL:
+		return Cell, false
+	case mclass == mxSTRUCT:
+		return Struct, false
+	case mclass == mxOBJECT:
+		return Object, false
+	case mclass == mxSPARSE:
+		return Sparse, false
+	case mclass == mxFUNCTION:
+		return Function, false
+	}
+	return Unknown, false
+}
+
+// reserve charges a supported variable to the read budget before its data
+// is read: its overhead over and 8 bytes for each of its count elements (a
+// float64, or the decoded text), which are set aside in p.charged.
+func (p *parser) reserve(over int64, count int, dims []int, class Class) error {
 	if over > p.rd.b.left() {
 		return p.charge(over) // the error
 	}
 	if int64(count) > (p.rd.b.left()-over)/8 {
-		return &LimitError{Offset: p.fileOff, Var: p.name, Limit: p.rd.b.limit, Msg: fmt.Sprintf(
-			"declares %s %s (%s in memory), over the %s read budget%s", dimsText(dims), class, sizeString(8*float64(count)+float64(over)),
-			sizeString(float64(p.rd.b.limit)), p.rd.b.usedNote())}
+		return p.limitErr("declares %s %s (%s in memory), over the %s read budget%s", dimsText(dims), class,
+			sizeString(8*float64(count)+float64(over)), sizeString(float64(p.rd.b.limit)), p.rd.b.usedNote())
 	}
 	p.charged = 8 * int64(count)
 	p.rd.b.used += over + p.charged
-	v := &Var{Name: p.name, Class: class, Dims: dims}
+	return nil
+}
 
+// values reads the data sub-element of v, a supported variable of count
+// elements, and sets p.v to v.
+func (p *parser) values(v *Var, count int) error {
 	s, ok, err := p.next("data")
 	if err != nil {
 		return err
 	}
 	if !ok {
 		if count != 0 {
-			return p.errAt(s.at, "matrix ends before its data (%s array needs %d elements)", dimString(dims), count)
+			return p.errAt(s.at, "matrix ends before its data (%s array needs %d elements)", dimString(v.Dims), count)
 		}
-		if class != Char {
+		if v.Class != Char {
 			v.Data = []float64{}
 		}
 		p.v = v
 		return nil
 	}
-	if class == Char {
-		v.Str, err = p.chars(s, dims, count)
+	if v.Class == Char {
+		v.Str, err = p.chars(s, v.Dims, count)
 	} else {
-		v.Data, err = p.numeric(s, count, class)
-		if err == nil && count == 1 && (class == Int64 || class == Uint64) && (s.typ == miINT64 || s.typ == miUINT64) {
+		v.Data, err = p.numeric(s, count, v.Class)
+		if err == nil && count == 1 && (v.Class == Int64 || v.Class == Uint64) && (s.typ == miINT64 || s.typ == miUINT64) {
 			v.exact, v.hasExact = p.lastBits, true
 		}
 	}
@@ -415,6 +448,12 @@ func (p *parser) matrix() error {
 	}
 	p.v = v
 	return nil
+}
+
+// limitErr returns a LimitError for the variable being read: its message is
+// format with args, which tell what exceeds the read budget.
+func (p *parser) limitErr(format string, args ...any) *LimitError {
+	return &LimitError{Offset: p.fileOff, Var: p.name, Limit: p.rd.b.limit, Msg: fmt.Sprintf(format, args...)}
 }
 
 // varOverhead approximates the memory that a variable takes besides its
@@ -432,8 +471,8 @@ func (p *parser) overhead(ndims int) int64 {
 // charge charges n bytes of variable overhead to the read budget.
 func (p *parser) charge(n int64) error {
 	if n > p.rd.b.left() {
-		return &LimitError{Offset: p.fileOff, Var: p.name, Limit: p.rd.b.limit, Msg: fmt.Sprintf(
-			"brings the memory used by the file's variables past the %s read budget%s", sizeString(float64(p.rd.b.limit)), p.rd.b.usedNote())}
+		return p.limitErr("brings the memory used by the file's variables past the %s read budget%s",
+			sizeString(float64(p.rd.b.limit)), p.rd.b.usedNote())
 	}
 	p.rd.b.used += n
 	return nil
@@ -598,6 +637,7 @@ func (z *inflate) reset() error {
 	return z.zr.(zlib.Resetter).Reset(z.br, nil)
 }
 
+// putInflate returns z to the pool.
 func putInflate(z *inflate) {
 	z.br.Reset(nil)
 	inflatePool.Put(z)

@@ -425,49 +425,43 @@ func (f *Figure) checkSize() error {
 
 // PNG renders the figure as a PNG image of Width x Height at the figure's DPI.
 func (f *Figure) PNG() ([]byte, error) {
-	if err := f.checkSize(); err != nil {
-		return nil, err
-	}
-	c := vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(f.dpi()))
-	if err := f.Draw(draw.New(c)); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("plot: encoding PNG: %w", err)
-	}
-	return buf.Bytes(), nil
+	return f.render("PNG", func() (vg.CanvasSizer, io.WriterTo) {
+		c := vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(f.dpi()))
+		return c, vgimg.PngCanvas{Canvas: c}
+	})
 }
 
 // SVG renders the figure as an SVG document (fonts referenced by name, not
 // embedded).
 func (f *Figure) SVG() ([]byte, error) {
-	if err := f.checkSize(); err != nil {
-		return nil, err
-	}
-	c := vgsvg.New(f.Width, f.Height)
-	if err := f.Draw(draw.New(c)); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("plot: encoding SVG: %w", err)
-	}
-	return buf.Bytes(), nil
+	return f.render("SVG", func() (vg.CanvasSizer, io.WriterTo) {
+		c := vgsvg.New(f.Width, f.Height)
+		return c, c
+	})
 }
 
 // PDF renders the figure as a single-page PDF document with embedded fonts.
 func (f *Figure) PDF() ([]byte, error) {
+	return f.render("PDF", func() (vg.CanvasSizer, io.WriterTo) {
+		c := vgpdf.New(f.Width, f.Height)
+		return c, c
+	})
+}
+
+// render checks the figure's size, draws it on the canvas newCanvas
+// returns (created only once the size is known to be sane) and encodes it
+// through that canvas's writer as format (named in errors).
+func (f *Figure) render(format string, newCanvas func() (vg.CanvasSizer, io.WriterTo)) ([]byte, error) {
 	if err := f.checkSize(); err != nil {
 		return nil, err
 	}
-	c := vgpdf.New(f.Width, f.Height)
+	c, w := newCanvas()
 	if err := f.Draw(draw.New(c)); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("plot: encoding PDF: %w", err)
+	if _, err := w.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("plot: encoding %s: %w", format, err)
 	}
 	return buf.Bytes(), nil
 }

@@ -3,6 +3,7 @@ package plot
 import (
 	"bytes"
 	"errors"
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -23,25 +24,9 @@ func simplePanel(t *testing.T) *gplot.Plot {
 	return p
 }
 
-func TestFigurePNGSize(t *testing.T) {
-	for _, tc := range []struct{ w, h, dpi int }{{800, 500, 150}, {640, 480, 96}, {1201, 333, 300}} {
-		fig := NewFigure(1, 1).WithDPI(tc.dpi).WithPixels(tc.w, tc.h)
-		fig.SetPanel(0, 0, simplePanel(t))
-		b, err := fig.PNG()
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s := img.Bounds().Size(); s.X != tc.w || s.Y != tc.h {
-			t.Errorf("WithPixels(%d, %d) at %d dpi: got %v", tc.w, tc.h, tc.dpi, s)
-		}
-	}
-	// Physical size and the default DPI.
-	fig := NewFigure(1, 1).WithSize(4*vg.Inch, 2*vg.Inch)
-	fig.SetPanel(0, 0, simplePanel(t))
+// pngPixels renders fig as a PNG and returns the decoded image's size.
+func pngPixels(t *testing.T, fig *Figure) image.Point {
+	t.Helper()
 	b, err := fig.PNG()
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +35,21 @@ func TestFigurePNGSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := img.Bounds().Size(); s.X != 4*DefaultDPI || s.Y != 2*DefaultDPI {
+	return img.Bounds().Size()
+}
+
+func TestFigurePNGSize(t *testing.T) {
+	for _, tc := range []struct{ w, h, dpi int }{{800, 500, 150}, {640, 480, 96}, {1201, 333, 300}} {
+		fig := NewFigure(1, 1).WithDPI(tc.dpi).WithPixels(tc.w, tc.h)
+		fig.SetPanel(0, 0, simplePanel(t))
+		if s := pngPixels(t, fig); s.X != tc.w || s.Y != tc.h {
+			t.Errorf("WithPixels(%d, %d) at %d dpi: got %v", tc.w, tc.h, tc.dpi, s)
+		}
+	}
+	// Physical size and the default DPI.
+	fig := NewFigure(1, 1).WithSize(4*vg.Inch, 2*vg.Inch)
+	fig.SetPanel(0, 0, simplePanel(t))
+	if s := pngPixels(t, fig); s.X != 4*DefaultDPI || s.Y != 2*DefaultDPI {
 		t.Errorf("4 x 2 in at %d dpi: got %v", DefaultDPI, s)
 	}
 }

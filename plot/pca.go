@@ -4,7 +4,9 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
+	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Trajectory converts a units x time state matrix (the layout of the rate
@@ -39,38 +41,9 @@ func Trajectory(states mat.Matrix) [][]float64 {
 // explain 99% of the variance) and SI Fig S5.
 func PCA(trajectories [][][]float64, conds []string, k int) (_ *Figure, _ []float64, err error) {
 	defer guard(&err)
-	if len(trajectories) == 0 {
-		return nil, nil, badInput("no trials")
-	}
-	if conds != nil {
-		if err := checkSameLen("conds", len(conds), "trajectories", len(trajectories)); err != nil {
-			return nil, nil, err
-		}
-	}
-	N := -1
-	samples := 0
-	for i, tr := range trajectories {
-		if len(tr) == 0 {
-			return nil, nil, badInput("trial %d has no time points", i)
-		}
-		for t, x := range tr {
-			if N < 0 {
-				N = len(x)
-			}
-			if len(x) != N {
-				return nil, nil, badInput("trial %d time %d has %d units, want %d", i, t, len(x), N)
-			}
-			if err := checkFinite(fmt.Sprintf("trajectories[%d][%d]", i, t), x); err != nil {
-				return nil, nil, err
-			}
-		}
-		samples += len(tr)
-	}
-	if N < 2 {
-		return nil, nil, badInput("PCA needs at least 2 units, got %d", N)
-	}
-	if samples < 2 {
-		return nil, nil, badInput("PCA needs at least 2 time points in all")
+	N, samples, err := checkTrajectories(trajectories, conds)
+	if err != nil {
+		return nil, nil, err
 	}
 	if k <= 0 {
 		k = 10
@@ -90,7 +63,57 @@ func PCA(trajectories [][][]float64, conds []string, k int) (_ *Figure, _ []floa
 		explained[i] = vars[i] / total
 	}
 
-	// Trajectory panel.
+	fig := NewFigure(1, 2).WithSize(8.5*vg.Inch, 3.6*vg.Inch).SetWidths(1.25, 1)
+	fig.SetPanel(0, 0, trajectoryPanel(trajectories, conds, mean, vecs))
+	fig.SetPanel(0, 1, varianceExplainedPanel(explained))
+	return fig, explained, nil
+}
+
+// checkTrajectories checks PCA's input (at least one trial, each with at
+// least one time point, all with the same number N >= 2 of units, finite
+// values, at least 2 time points in all, conds labelling each trial) and
+// returns N and the total number of time points.
+func checkTrajectories(trajectories [][][]float64, conds []string) (N, samples int, err error) {
+	if len(trajectories) == 0 {
+		return 0, 0, badInput("no trials")
+	}
+	if conds != nil {
+		if err := checkSameLen("conds", len(conds), "trajectories", len(trajectories)); err != nil {
+			return 0, 0, err
+		}
+	}
+	N = -1
+	for i, tr := range trajectories {
+		if len(tr) == 0 {
+			return 0, 0, badInput("trial %d has no time points", i)
+		}
+		for t, x := range tr {
+			if N < 0 {
+				N = len(x)
+			}
+			if len(x) != N {
+				return 0, 0, badInput("trial %d time %d has %d units, want %d", i, t, len(x), N)
+			}
+			if err := checkFinite(fmt.Sprintf("trajectories[%d][%d]", i, t), x); err != nil {
+				return 0, 0, err
+			}
+		}
+		samples += len(tr)
+	}
+	if N < 2 {
+		return 0, 0, badInput("PCA needs at least 2 units, got %d", N)
+	}
+	if samples < 2 {
+		return 0, 0, badInput("PCA needs at least 2 time points in all")
+	}
+	return N, samples, nil
+}
+
+// trajectoryPanel plots each trial projected on PC1-PC2 (the first two
+// columns of vecs, around mean), coloured by condition, with each
+// condition's mean trajectory drawn thick and its start marked by an open
+// circle (when the condition's trials have equal lengths).
+func trajectoryPanel(trajectories [][][]float64, conds []string, mean []float64, vecs *mat.Dense) *gplot.Plot {
 	p := newPanel("Trajectories", "PC 1", "PC 2")
 	order, groups := groupBy(conds, len(trajectories))
 	proj := func(x []float64, c int) float64 {
@@ -128,21 +151,34 @@ func PCA(trajectories [][][]float64, conds []string, k int) (_ *Figure, _ []floa
 		}
 		st := lineStyle(col, 2)
 		if sameLen {
-			for t := range sx {
-				sx[t] /= float64(len(idx))
-				sy[t] /= float64(len(idx))
-			}
-			p.Add(newLine(sx, sy, st))
-			start := newScatter(sx[:1], sy[:1], col, 3.5)
-			start.GlyphStyle.Shape = openCircle{}
-			p.Add(start)
+			addMeanTrajectory(p, sx, sy, float64(len(idx)), st)
 		}
 		p.Legend.Add(label, lineThumb{st})
 	}
 	p.X.Min, p.X.Max = padRange(p.X.Min, p.X.Max, 0.04)
 	p.Y.Min, p.Y.Max = padRange(p.Y.Min, p.Y.Max, 0.04)
+	return p
+}
 
-	// Variance-explained panel.
+// addMeanTrajectory divides the summed projections sx, sy by n (in place)
+// and draws the resulting mean trajectory in style st, its start marked by
+// an open circle.
+func addMeanTrajectory(p *gplot.Plot, sx, sy []float64, n float64, st draw.LineStyle) {
+	for t := range sx {
+		sx[t] /= n
+		sy[t] /= n
+	}
+	p.Add(newLine(sx, sy, st))
+	start := newScatter(sx[:1], sy[:1], st.Color, 3.5)
+	start.GlyphStyle.Shape = openCircle{}
+	p.Add(start)
+}
+
+// varianceExplainedPanel plots the percentage of the variance explained by
+// each component (bars; explained holds fractions) and its cumulative sum,
+// titled with the share of the top 3.
+func varianceExplainedPanel(explained []float64) *gplot.Plot {
+	k := len(explained)
 	top := min(3, k)
 	var cum float64
 	for _, v := range explained[:top] {
@@ -175,11 +211,7 @@ func PCA(trajectories [][][]float64, conds []string, k int) (_ *Figure, _ []floa
 	q.Y.Min, q.Y.Max = 0, 105
 	q.X.Min, q.X.Max = 0.4, float64(k)+0.6
 	q.X.Tick.Marker = countTicks{}
-
-	fig := NewFigure(1, 2).WithSize(8.5*vg.Inch, 3.6*vg.Inch).SetWidths(1.25, 1)
-	fig.SetPanel(0, 0, p)
-	fig.SetPanel(0, 1, q)
-	return fig, explained, nil
+	return q
 }
 
 // principalComponents returns the mean of all time points, the

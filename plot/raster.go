@@ -2,7 +2,6 @@ package plot
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 
 	gplot "gonum.org/v1/plot"
@@ -43,27 +42,13 @@ type RasterOptions struct {
 // It serves Fig 2, 3 and 6 (LIF rasters) and SI Fig S3/S4 (variants).
 func Raster(spikes []spikernn.Spike, inh []bool, opt RasterOptions) (_ *Figure, err error) {
 	defer guard(&err)
-	N := len(inh)
-	if inh == nil {
-		if len(spikes) == 0 {
-			return nil, badInput("no spikes and no units")
-		}
-		for _, s := range spikes {
-			N = max(N, s.Unit+1)
-		}
+	N, err := rasterUnits(spikes, inh)
+	if err != nil {
+		return nil, err
 	}
-	if N == 0 {
-		return nil, badInput("no units")
-	}
-	last := 0.0
-	for i, s := range spikes {
-		if s.Unit < 0 || s.Unit >= N {
-			return nil, badInput("spike %d: unit %d outside [0, %d)", i, s.Unit, N)
-		}
-		if isBad(s.Time) || s.Time < 0 {
-			return nil, badInput("spike %d: time %v", i, s.Time)
-		}
-		last = max(last, s.Time)
+	last, err := checkSpikes(spikes, N)
+	if err != nil {
+		return nil, err
 	}
 	dur := opt.Duration
 	if dur == 0 {
@@ -79,58 +64,13 @@ func Raster(spikes []spikernn.Spike, inh []bool, opt RasterOptions) (_ *Figure, 
 	if err != nil {
 		return nil, err
 	}
-
-	// Row of each unit.
-	row := make([]int, N)
-	nInh := 0
-	for i := range N {
-		if inh != nil && inh[i] {
-			nInh++
-		}
-	}
-	nExc := N - nInh
-	if opt.SortEI && inh != nil {
-		e, k := 0, nExc
-		for i := range N {
-			if inh[i] {
-				row[i], k = k, k+1
-			} else {
-				row[i], e = e, e+1
-			}
-		}
-	} else {
-		for i := range row {
-			row[i] = i
-		}
-	}
+	sortEI := opt.SortEI && inh != nil
+	row, nExc, nInh := rasterRows(inh, N, sortEI)
 
 	p := newPanel(opt.Title, xlabel, "Neuron")
-	for _, w := range opt.Windows {
-		s := vSpan{X0: w.Start * scale, X1: w.Stop * scale, Color: color.Gray{Y: 232}}
-		p.Add(s)
-		if w.Label != "" {
-			p.Legend.Add(w.Label, s)
-		}
-	}
-	width := opt.LineWidth
-	if width <= 0 {
-		width = 0.6
-	}
-	exc := &rasterMarks{Style: lineStyle(ExcColor, width)}
-	inhM := &rasterMarks{Style: lineStyle(InhColor, width)}
-	if inh == nil {
-		exc.Style.Color = black
-	}
-	for _, s := range spikes {
-		m := exc
-		if inh != nil && inh[s.Unit] {
-			m = inhM
-		}
-		m.T = append(m.T, s.Time*scale)
-		m.Row = append(m.Row, float64(row[s.Unit]))
-	}
-	p.Add(exc, inhM)
-	if opt.SortEI && inh != nil && nExc > 0 && nInh > 0 {
+	addWindows(p, opt.Windows, scale)
+	addSpikeMarks(p, spikes, inh, row, scale, opt.LineWidth)
+	if sortEI && nExc > 0 && nInh > 0 {
 		p.Add(hLine{Y: float64(nExc) - 0.5, Style: lineStyle(grey, 0.6, 3, 2)})
 	}
 	p.X.Min, p.X.Max = 0, dur*scale
@@ -150,6 +90,90 @@ func Raster(spikes []spikernn.Spike, inh []bool, opt RasterOptions) (_ *Figure, 
 	return fig, nil
 }
 
+// rasterUnits returns the number of units of a raster: len(inh), or with
+// inh nil one more than the largest unit that spikes.
+func rasterUnits(spikes []spikernn.Spike, inh []bool) (int, error) {
+	N := len(inh)
+	if inh == nil {
+		if len(spikes) == 0 {
+			return 0, badInput("no spikes and no units")
+		}
+		for _, s := range spikes {
+			N = max(N, s.Unit+1)
+		}
+	}
+	if N == 0 {
+		return 0, badInput("no units")
+	}
+	return N, nil
+}
+
+// checkSpikes checks that every spike is of a unit in [0, N) at a finite,
+// non-negative time, and returns the last spike time (0 for none).
+func checkSpikes(spikes []spikernn.Spike, N int) (last float64, err error) {
+	for i, s := range spikes {
+		if s.Unit < 0 || s.Unit >= N {
+			return 0, badInput("spike %d: unit %d outside [0, %d)", i, s.Unit, N)
+		}
+		if isBad(s.Time) || s.Time < 0 {
+			return 0, badInput("spike %d: time %v", i, s.Time)
+		}
+		last = max(last, s.Time)
+	}
+	return last, nil
+}
+
+// rasterRows returns the row of each of the N units and the numbers of
+// excitatory and inhibitory units (inh nil: all excitatory). With sortEI
+// the excitatory units take the bottom rows and the inhibitory ones the
+// rows above, each in index order; otherwise row i is unit i.
+func rasterRows(inh []bool, N int, sortEI bool) (row []int, nExc, nInh int) {
+	row = make([]int, N)
+	for i := range N {
+		if inh != nil && inh[i] {
+			nInh++
+		}
+	}
+	nExc = N - nInh
+	if sortEI {
+		e, k := 0, nExc
+		for i := range N {
+			if inh[i] {
+				row[i], k = k, k+1
+			} else {
+				row[i], e = e, e+1
+			}
+		}
+	} else {
+		for i := range row {
+			row[i] = i
+		}
+	}
+	return row, nExc, nInh
+}
+
+// addSpikeMarks adds one mark per spike to p at its unit's row, one layer
+// per population (black for all with inh nil); width <= 0 means 0.6 pt.
+func addSpikeMarks(p *gplot.Plot, spikes []spikernn.Spike, inh []bool, row []int, scale float64, width vg.Length) {
+	if width <= 0 {
+		width = 0.6
+	}
+	exc := &rasterMarks{Style: lineStyle(ExcColor, width)}
+	inhM := &rasterMarks{Style: lineStyle(InhColor, width)}
+	if inh == nil {
+		exc.Style.Color = black
+	}
+	for _, s := range spikes {
+		m := exc
+		if inh != nil && inh[s.Unit] {
+			m = inhM
+		}
+		m.T = append(m.T, s.Time*scale)
+		m.Row = append(m.Row, float64(row[s.Unit]))
+	}
+	p.Add(exc, inhM)
+}
+
 // rasterMarks draws a vertical mark 0.8 rows tall at (T[k], Row[k]); all
 // marks of one population form a single path (one M...L pair per spike).
 type rasterMarks struct {
@@ -157,6 +181,7 @@ type rasterMarks struct {
 	Style  draw.LineStyle
 }
 
+// Plot implements plot.Plotter.
 func (r *rasterMarks) Plot(c draw.Canvas, p *gplot.Plot) {
 	if len(r.T) == 0 {
 		return
@@ -183,6 +208,7 @@ func (r *rasterMarks) Plot(c draw.Canvas, p *gplot.Plot) {
 // position v - Offset; Offset 1 numbers rows 0, 1, ... as 1, 2, ...
 type countTicks struct{ Offset float64 }
 
+// Ticks implements plot.Ticker.
 func (ct countTicks) Ticks(lo, hi float64) []gplot.Tick {
 	lo, hi = lo+ct.Offset, hi+ct.Offset // in label values
 	span := hi - lo

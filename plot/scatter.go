@@ -31,13 +31,7 @@ type ScatterOptions struct {
 // unit) and comparisons such as rate vs LIF performance per network.
 func Scatter(x, y []float64, opt ScatterOptions) (_ *Figure, err error) {
 	defer guard(&err)
-	if err := checkSeries("x", x); err != nil {
-		return nil, err
-	}
-	if err := checkSeries("y", y); err != nil {
-		return nil, err
-	}
-	if err := checkSameLen("x", len(x), "y", len(y)); err != nil {
+	if err := checkXY("x", x, "y", y); err != nil {
 		return nil, err
 	}
 	if opt.Inh != nil {

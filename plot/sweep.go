@@ -103,36 +103,6 @@ func Sweep(series []Series, opt SweepOptions) (_ *Figure, err error) {
 		p.X.Tick.Marker = gplot.LogTicks{Prec: -1}
 	}
 	for si, s := range series {
-		name := fmt.Sprintf("series %d", si)
-		if err := checkSeries(name+" X", s.X); err != nil {
-			return nil, err
-		}
-		if err := checkSeries(name+" Y", s.Y); err != nil {
-			return nil, err
-		}
-		if err := checkSameLen(name+" X", len(s.X), "Y", len(s.Y)); err != nil {
-			return nil, err
-		}
-		below, above, err := s.intervals(name)
-		if err != nil {
-			return nil, err
-		}
-		if opt.LogX {
-			for i, x := range s.X {
-				if x <= 0 {
-					return nil, badInput("%s X[%d] = %v on a log axis", name, i, x)
-				}
-			}
-		}
-		idx := make([]int, len(s.X))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return s.X[idx[a]] < s.X[idx[b]] })
-		x, y := make([]float64, len(idx)), make([]float64, len(idx))
-		for k, i := range idx {
-			x[k], y[k] = s.X[i], s.Y[i]*f
-		}
 		col := s.Color
 		if col == nil {
 			col = Color(si)
@@ -140,24 +110,8 @@ func Sweep(series []Series, opt SweepOptions) (_ *Figure, err error) {
 				col = black
 			}
 		}
-		if below != nil {
-			pts := errPoints{XYs: xy(x, y), YErrors: make(plotter.YErrors, len(idx))}
-			for k, i := range idx {
-				pts.YErrors[k].Low, pts.YErrors[k].High = below[i]*f, above[i]*f
-			}
-			eb, err := plotter.NewYErrorBars(pts)
-			if err != nil {
-				return nil, badInput("%s: %v", name, err)
-			}
-			eb.LineStyle = lineStyle(col, 1)
-			eb.CapWidth = 4
-			p.Add(eb)
-		}
-		l := newLine(x, y, lineStyle(col, 1.4))
-		m := newScatter(x, y, col, 2.5)
-		p.Add(l, m)
-		if s.Label != "" {
-			p.Legend.Add(s.Label, l, m)
+		if err := addSeries(p, s, fmt.Sprintf("series %d", si), f, col, opt.LogX); err != nil {
+			return nil, err
 		}
 	}
 	if opt.Mark != nil {
@@ -172,21 +126,7 @@ func Sweep(series []Series, opt SweepOptions) (_ *Figure, err error) {
 	}
 	p.Y.Min, p.Y.Max = padRange(p.Y.Min, p.Y.Max, 0.06)
 	if opt.LogX {
-		// Label the swept values themselves when there are few.
-		var xs []float64
-		for _, s := range series {
-			xs = append(xs, s.X...)
-		}
-		slices.Sort(xs)
-		if xs = slices.Compact(xs); len(xs) <= 10 {
-			ticks := make(gplot.ConstantTicks, len(xs))
-			for i, x := range xs {
-				ticks[i] = gplot.Tick{Value: x, Label: strconv.FormatFloat(x, 'g', -1, 64)}
-			}
-			p.X.Tick.Marker = ticks
-		}
-		lo, hi := padRange(math.Log(p.X.Min), math.Log(p.X.Max), 0.04)
-		p.X.Min, p.X.Max = math.Exp(lo), math.Exp(hi)
+		setLogXAxis(p, series)
 	} else {
 		p.X.Min, p.X.Max = padRange(p.X.Min, p.X.Max, 0.04)
 	}
@@ -203,6 +143,92 @@ func Sweep(series []Series, opt SweepOptions) (_ *Figure, err error) {
 	return fig, nil
 }
 
+// addSeries checks series s (called name in errors; all X positive when
+// logX) and draws it on p in colour col, in order of increasing X, with Y
+// and its error bars multiplied by f: error bars, line, markers and the
+// legend entry if s has a label.
+func addSeries(p *gplot.Plot, s Series, name string, f float64, col color.Color, logX bool) error {
+	if err := checkSeries(name+" X", s.X); err != nil {
+		return err
+	}
+	if err := checkSeries(name+" Y", s.Y); err != nil {
+		return err
+	}
+	if err := checkSameLen(name+" X", len(s.X), "Y", len(s.Y)); err != nil {
+		return err
+	}
+	below, above, err := s.intervals(name)
+	if err != nil {
+		return err
+	}
+	if logX {
+		for i, x := range s.X {
+			if x <= 0 {
+				return badInput("%s X[%d] = %v on a log axis", name, i, x)
+			}
+		}
+	}
+	idx := make([]int, len(s.X))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return s.X[idx[a]] < s.X[idx[b]] })
+	x, y := make([]float64, len(idx)), make([]float64, len(idx))
+	for k, i := range idx {
+		x[k], y[k] = s.X[i], s.Y[i]*f
+	}
+	if below != nil {
+		pts := errPoints{XYs: xy(x, y), YErrors: make(plotter.YErrors, len(idx))}
+		for k, i := range idx {
+			pts.YErrors[k].Low, pts.YErrors[k].High = below[i]*f, above[i]*f
+		}
+		if err := addErrorBars(p, pts, col, 4); err != nil {
+			return badInput("%s: %v", name, err)
+		}
+	}
+	l := newLine(x, y, lineStyle(col, 1.4))
+	m := newScatter(x, y, col, 2.5)
+	p.Add(l, m)
+	if s.Label != "" {
+		p.Legend.Add(s.Label, l, m)
+	}
+	return nil
+}
+
+// addErrorBars draws the error bars pts on p in colour col with caps
+// capWidth wide.
+func addErrorBars(p *gplot.Plot, pts errPoints, col color.Color, capWidth vg.Length) error {
+	eb, err := plotter.NewYErrorBars(pts)
+	if err != nil {
+		return err
+	}
+	eb.LineStyle = lineStyle(col, 1)
+	eb.CapWidth = capWidth
+	p.Add(eb)
+	return nil
+}
+
+// setLogXAxis labels the swept values of series themselves on p's log x
+// axis when there are at most 10, and pads the axis range by 4% in log
+// space.
+func setLogXAxis(p *gplot.Plot, series []Series) {
+	var xs []float64
+	for _, s := range series {
+		xs = append(xs, s.X...)
+	}
+	slices.Sort(xs)
+	if xs = slices.Compact(xs); len(xs) <= 10 {
+		ticks := make(gplot.ConstantTicks, len(xs))
+		for i, x := range xs {
+			ticks[i] = gplot.Tick{Value: x, Label: strconv.FormatFloat(x, 'g', -1, 64)}
+		}
+		p.X.Tick.Marker = ticks
+	}
+	lo, hi := padRange(math.Log(p.X.Min), math.Log(p.X.Max), 0.04)
+	p.X.Min, p.X.Max = math.Exp(lo), math.Exp(hi)
+}
+
+// errPoints are points with vertical error bars, for plotter.NewYErrorBars.
 type errPoints struct {
 	plotter.XYs
 	plotter.YErrors
@@ -218,13 +244,7 @@ type errPoints struct {
 // the extended searches of Fig 7.
 func PerformanceVsScale(factors, perfs []float64, best float64) (_ *Figure, err error) {
 	defer guard(&err)
-	if err := checkSeries("factors", factors); err != nil {
-		return nil, err
-	}
-	if err := checkSeries("perfs", perfs); err != nil {
-		return nil, err
-	}
-	if err := checkSameLen("factors", len(factors), "perfs", len(perfs)); err != nil {
+	if err := checkXY("factors", factors, "perfs", perfs); err != nil {
 		return nil, err
 	}
 	for i, v := range perfs {
@@ -292,6 +312,7 @@ func Scaling(s *spikernn.ScalingSearch) (_ *Figure, err error) {
 // starGlyph is a filled five-pointed star.
 type starGlyph struct{}
 
+// DrawGlyph implements draw.GlyphDrawer.
 func (starGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
 	var p vg.Path
 	for k := range 10 {
@@ -362,13 +383,9 @@ func Bars(labels []string, means, sds []float64, ylabel string) (_ *Figure, err 
 			pts.XYs[i] = plotter.XY{X: float64(i), Y: m}
 			pts.YErrors[i].Low, pts.YErrors[i].High = sds[i], sds[i]
 		}
-		eb, err := plotter.NewYErrorBars(pts)
-		if err != nil {
+		if err := addErrorBars(p, pts, black, 6); err != nil {
 			return nil, badInput("%v", err)
 		}
-		eb.LineStyle = lineStyle(black, 1)
-		eb.CapWidth = 6
-		p.Add(eb)
 	}
 	p.Add(hLine{Y: 0, Style: lineStyle(black, 0.6)})
 	p.X.Min, p.X.Max = -0.6, float64(len(means))-0.4

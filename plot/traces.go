@@ -62,51 +62,112 @@ type TraceOptions struct {
 // Fig 3 (LIF outputs per condition) and Fig 5-7 (outputs per variant).
 func Traces(dt float64, trials [][]float64, conds []string, opt TraceOptions) (_ *Figure, err error) {
 	defer guard(&err)
-	if err := checkPositive("dt", dt); err != nil {
+	if err := checkTrials(dt, trials, conds); err != nil {
 		return nil, err
 	}
+	order, groups := groupBy(conds, len(trials))
+	tdt, err := checkTraceOptions(opt, dt, groups)
+	if err != nil {
+		return nil, err
+	}
+	tp, err := newTracePlot(dt, tdt, trials, opt)
+	if err != nil {
+		return nil, err
+	}
+	fig := tp.figure(len(order))
+	var p *gplot.Plot
+	for ci, c := range order {
+		if opt.Separate || p == nil {
+			p = tp.panel(c)
+			fig.SetPanel(0, min(ci, fig.Cols()-1), p)
+		}
+		tp.addCondition(p, c, ci, groups[c])
+		if z, ok := opt.Targets[c]; ok {
+			tp.addTarget(p, z, opt.Separate || !hasTargetEntry(opt.Targets, order[:ci]))
+		}
+	}
+	fig.ShareY().ShareX()
+	for _, p := range fig.Panels() {
+		if p != nil {
+			p.Y.Min, p.Y.Max = padRange(p.Y.Min, p.Y.Max, 0.05)
+			p.X.Max = max(p.X.Max, tp.t[len(tp.t)-1]+dt*tp.scale)
+		}
+	}
+	return fig, nil
+}
+
+// checkTrials checks the sampling interval, the trials (at least one, all
+// of the same length, finite) and that conds, if given, labels each trial.
+func checkTrials(dt float64, trials [][]float64, conds []string) error {
+	if err := checkPositive("dt", dt); err != nil {
+		return err
+	}
 	if len(trials) == 0 {
-		return nil, badInput("no trials")
+		return badInput("no trials")
 	}
 	if conds != nil {
 		if err := checkSameLen("conds", len(conds), "trials", len(trials)); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	T := len(trials[0])
 	for i, tr := range trials {
 		if len(tr) != T {
-			return nil, badInput("trial %d has %d samples, trial 0 %d", i, len(tr), T)
+			return badInput("trial %d has %d samples, trial 0 %d", i, len(tr), T)
 		}
 		if err := checkSeries(fmt.Sprintf("trials[%d]", i), tr); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	return nil
+}
+
+// checkTraceOptions checks opt against the sampling interval dt and the
+// trials' conditions (groups), and returns the targets' sampling interval.
+func checkTraceOptions(opt TraceOptions, dt float64, groups map[string][]int) (tdt float64, err error) {
 	if isBad(opt.Start) {
-		return nil, badInput("Start = %v", opt.Start)
+		return 0, badInput("Start = %v", opt.Start)
 	}
-	tdt := opt.TargetDt
+	tdt = opt.TargetDt
 	if tdt == 0 {
 		tdt = dt
 	}
 	if err := checkPositive("TargetDt", tdt); err != nil {
-		return nil, err
+		return 0, err
 	}
 	if err := checkFinite("Thresholds", opt.Thresholds); err != nil {
-		return nil, err
+		return 0, err
 	}
-	order, groups := groupBy(conds, len(trials))
 	for c, z := range opt.Targets {
 		if _, ok := groups[c]; !ok {
-			return nil, badInput("target for condition %q, which has no trials", c)
+			return 0, badInput("target for condition %q, which has no trials", c)
 		}
 		if err := checkSeries(fmt.Sprintf("Targets[%q]", c), z); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	if err := checkWindows(opt.Windows); err != nil {
-		return nil, err
+		return 0, err
 	}
+	return tdt, nil
+}
+
+// tracePlot holds what Traces derives from its checked inputs to draw the
+// panels: the time axis, the sample times and the options with defaults.
+type tracePlot struct {
+	opt            TraceOptions
+	trials         [][]float64
+	tdt            float64 // the targets' sampling interval in seconds
+	scale          float64 // seconds to axis units
+	xlabel, ylabel string
+	maxPts         int
+	t, tDraw       []float64 // sample times in axis units, all and decimated
+}
+
+// newTracePlot chooses the time axis (spanning the trials and the targets)
+// and fills in the defaults of opt.
+func newTracePlot(dt, tdt float64, trials [][]float64, opt TraceOptions) (*tracePlot, error) {
+	T := len(trials[0])
 	span := opt.Start + float64(T)*dt
 	for _, z := range opt.Targets {
 		span = max(span, float64(len(z))*tdt)
@@ -115,101 +176,102 @@ func Traces(dt float64, trials [][]float64, conds []string, opt TraceOptions) (_
 	if err != nil {
 		return nil, err
 	}
-	maxPts := opt.MaxPoints
-	if maxPts <= 0 {
-		maxPts = 2000
+	tp := &tracePlot{opt: opt, trials: trials, tdt: tdt, scale: scale, xlabel: xlabel,
+		ylabel: opt.YLabel, maxPts: opt.MaxPoints}
+	if tp.maxPts <= 0 {
+		tp.maxPts = 2000
 	}
-	ylabel := opt.YLabel
-	if ylabel == "" {
-		ylabel = "Output"
+	if tp.ylabel == "" {
+		tp.ylabel = "Output"
 	}
+	tp.t = make([]float64, T)
+	for k := range tp.t {
+		tp.t[k] = (opt.Start + float64(k)*dt) * scale
+	}
+	tp.tDraw = decimate(tp.t, tp.maxPts)
+	return tp, nil
+}
 
-	t := make([]float64, T)
-	for k := range t {
-		t[k] = (opt.Start + float64(k)*dt) * scale
-	}
-	tDraw := decimate(t, maxPts)
-
+// figure returns the empty figure: one panel per condition side by side
+// when opt.Separate, else a single panel with the legend outside.
+func (tp *tracePlot) figure(nConds int) *Figure {
 	var fig *Figure
-	if opt.Separate {
-		fig = NewFigure(1, len(order)).WithSize(vg.Length(len(order))*3.4*vg.Inch, 3*vg.Inch)
+	if tp.opt.Separate {
+		fig = NewFigure(1, nConds).WithSize(vg.Length(nConds)*3.4*vg.Inch, 3*vg.Inch)
 	} else {
 		fig = NewFigure(1, 1).WithSize(6.4*vg.Inch, 3.4*vg.Inch)
 		fig.LegendOutside = true
 	}
-	fig.Title = opt.Title
-	var p *gplot.Plot
-	for ci, c := range order {
-		col := conditionColor(opt.Colors, c, ci)
-		if opt.Separate || p == nil {
-			title := ""
-			if opt.Separate {
-				title = c
-			}
-			p = newPanel(title, xlabel, ylabel)
-			for _, w := range opt.Windows {
-				s := vSpan{X0: w.Start * scale, X1: w.Stop * scale, Color: color.Gray{Y: 232}}
-				p.Add(s)
-				if w.Label != "" {
-					p.Legend.Add(w.Label, s)
-				}
-			}
-			for _, th := range opt.Thresholds {
-				p.Add(hLine{Y: th, Style: lineStyle(grey, 0.8, 1.5, 2)})
-			}
-			fig.SetPanel(0, min(ci, fig.Cols()-1), p)
-		}
-		idx := groups[c]
-		mean, sd := columnMeanSD(trials, idx)
-		nInd := opt.ShowTrials
-		if nInd < 0 || nInd > len(idx) {
-			nInd = len(idx)
-		}
-		for _, i := range idx[:nInd] {
-			p.Add(newLine(tDraw, decimate(trials[i], maxPts), lineStyle(withAlpha(col, 0.3), 0.5)))
-		}
-		md := decimate(mean, maxPts)
-		if !opt.NoBand && len(idx) > 1 {
-			lo, hi := make([]float64, T), make([]float64, T)
-			for k := range mean {
-				lo[k], hi[k] = mean[k]-sd[k], mean[k]+sd[k]
-			}
-			band := bandPolygon(tDraw, decimate(lo, maxPts), decimate(hi, maxPts), withAlpha(col, 0.25))
-			p.Add(band)
-		}
-		meanLine := lineStyle(col, 1.6)
-		p.Add(newLine(tDraw, md, meanLine))
-		label := fmt.Sprintf("n = %d", len(idx))
-		if c != "" {
-			label = fmt.Sprintf("%s (n = %d)", c, len(idx))
-		}
-		if opt.NoBand || len(idx) == 1 {
-			p.Legend.Add(label, lineThumb{meanLine})
-		} else {
-			p.Legend.Add(label+" ± SD", fillThumb{Fill: withAlpha(col, 0.25), Line: meanLine})
-		}
-		if z, ok := opt.Targets[c]; ok {
-			tz := make([]float64, len(z))
-			for k := range z {
-				tz[k] = float64(k) * tdt * scale
-			}
-			tl := newLine(decimate(tz, maxPts), decimate(z, maxPts), lineStyle(black, 1.0, 4, 2.5))
-			p.Add(tl)
-			if opt.Separate || !hasTargetEntry(opt.Targets, order[:ci]) {
-				p.Legend.Add("target", tl)
-			}
-		}
-	}
-	fig.ShareY().ShareX()
-	for _, p := range fig.Panels() {
-		if p != nil {
-			p.Y.Min, p.Y.Max = padRange(p.Y.Min, p.Y.Max, 0.05)
-			p.X.Max = max(p.X.Max, t[T-1]+dt*scale)
-		}
-	}
-	return fig, nil
+	fig.Title = tp.opt.Title
+	return fig
 }
 
+// panel returns a new panel with the shaded windows and the thresholds,
+// titled with condition c when the conditions are drawn separately.
+func (tp *tracePlot) panel(c string) *gplot.Plot {
+	title := ""
+	if tp.opt.Separate {
+		title = c
+	}
+	p := newPanel(title, tp.xlabel, tp.ylabel)
+	addWindows(p, tp.opt.Windows, tp.scale)
+	for _, th := range tp.opt.Thresholds {
+		p.Add(hLine{Y: th, Style: lineStyle(grey, 0.8, 1.5, 2)})
+	}
+	return p
+}
+
+// addCondition draws condition c (the ci-th, of trials idx) on p: the
+// individual trials asked for, the +/-SD band, the mean and its legend
+// entry.
+func (tp *tracePlot) addCondition(p *gplot.Plot, c string, ci int, idx []int) {
+	opt, maxPts := tp.opt, tp.maxPts
+	col := conditionColor(opt.Colors, c, ci)
+	mean, sd := columnMeanSD(tp.trials, idx)
+	nInd := opt.ShowTrials
+	if nInd < 0 || nInd > len(idx) {
+		nInd = len(idx)
+	}
+	for _, i := range idx[:nInd] {
+		p.Add(newLine(tp.tDraw, decimate(tp.trials[i], maxPts), lineStyle(withAlpha(col, 0.3), 0.5)))
+	}
+	md := decimate(mean, maxPts)
+	if !opt.NoBand && len(idx) > 1 {
+		lo, hi := make([]float64, len(mean)), make([]float64, len(mean))
+		for k := range mean {
+			lo[k], hi[k] = mean[k]-sd[k], mean[k]+sd[k]
+		}
+		band := bandPolygon(tp.tDraw, decimate(lo, maxPts), decimate(hi, maxPts), withAlpha(col, 0.25))
+		p.Add(band)
+	}
+	meanLine := lineStyle(col, 1.6)
+	p.Add(newLine(tp.tDraw, md, meanLine))
+	label := fmt.Sprintf("n = %d", len(idx))
+	if c != "" {
+		label = fmt.Sprintf("%s (n = %d)", c, len(idx))
+	}
+	if opt.NoBand || len(idx) == 1 {
+		p.Legend.Add(label, lineThumb{meanLine})
+	} else {
+		p.Legend.Add(label+" ± SD", fillThumb{Fill: withAlpha(col, 0.25), Line: meanLine})
+	}
+}
+
+// addTarget draws the target curve z (sampled every tdt from time 0)
+// dashed black on p, with a legend entry if legend is set.
+func (tp *tracePlot) addTarget(p *gplot.Plot, z []float64, legend bool) {
+	tz := make([]float64, len(z))
+	for k := range z {
+		tz[k] = float64(k) * tp.tdt * tp.scale
+	}
+	tl := newLine(decimate(tz, tp.maxPts), decimate(z, tp.maxPts), lineStyle(black, 1.0, 4, 2.5))
+	p.Add(tl)
+	if legend {
+		p.Legend.Add("target", tl)
+	}
+}
+
+// hasTargetEntry reports whether any of conds has a target.
 func hasTargetEntry(targets map[string][]float64, conds []string) bool {
 	for _, c := range conds {
 		if _, ok := targets[c]; ok {
@@ -219,6 +281,7 @@ func hasTargetEntry(targets map[string][]float64, conds []string) bool {
 	return false
 }
 
+// checkWindows checks that each window is a finite interval, Start <= Stop.
 func checkWindows(ws []Window) error {
 	for i, w := range ws {
 		if isBad(w.Start) || isBad(w.Stop) || w.Stop < w.Start {
@@ -226,6 +289,18 @@ func checkWindows(ws []Window) error {
 		}
 	}
 	return nil
+}
+
+// addWindows shades the windows ws (in seconds; scale converts to axis
+// units) on p, with a legend entry for each labelled one.
+func addWindows(p *gplot.Plot, ws []Window, scale float64) {
+	for _, w := range ws {
+		s := vSpan{X0: w.Start * scale, X1: w.Stop * scale, Color: color.Gray{Y: 232}}
+		p.Add(s)
+		if w.Label != "" {
+			p.Legend.Add(w.Label, s)
+		}
+	}
 }
 
 // groupBy returns the distinct labels in order of first appearance and the
@@ -246,6 +321,8 @@ func groupBy(labels []string, n int) ([]string, map[string][]int) {
 	return order, groups
 }
 
+// conditionColor is the colour of condition c, the i-th: its entry in m,
+// else Palette colour i.
 func conditionColor(m map[string]color.Color, c string, i int) color.Color {
 	if col, ok := m[c]; ok && col != nil {
 		return col

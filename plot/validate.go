@@ -43,6 +43,19 @@ func checkSameLen(an string, a int, bn string, b int) error {
 	return nil
 }
 
+// checkXY checks that x (named xn) and y (named yn) are non-empty, finite
+// and of equal lengths.
+func checkXY(xn string, x []float64, yn string, y []float64) error {
+	if err := checkSeries(xn, x); err != nil {
+		return err
+	}
+	if err := checkSeries(yn, y); err != nil {
+		return err
+	}
+	return checkSameLen(xn, len(x), yn, len(y))
+}
+
+// checkPositive checks that x (named name) is positive and finite.
 func checkPositive(name string, x float64) error {
 	if !(x > 0) || math.IsInf(x, 0) {
 		return badInput("%s = %v, want a positive finite number", name, x)

@@ -58,7 +58,7 @@ func (n *Network) writeOptions(opt SaveOptions) matfile.WriteOptions {
 }
 
 // Save writes the network as a MATLAB v5 model file with the reference's
-// variable names, shapes and types (spec section 3), plus spikernn's own
+// variable names, shapes and types (as rate/main.py saves them), plus spikernn's own
 // variables (task, P_inh, P_rec, gain, apply_dale, loss_fn, w_dist, seed,
 // training_status and the evaluation curve), which the reference tools
 // ignore. The file is written atomically: a temporary file renamed over path.

@@ -11,7 +11,7 @@ import (
 const StepMs = 5.0
 
 // Network is a continuous-variable rate RNN with biological constraints
-// (spec section 1.1): Dale's principle through a diagonal sign mask, an
+// (as the reference's rate/model.py builds it): Dale's principle through a diagonal sign mask, an
 // optional SOM subgroup, per-unit decay constants, a fixed input layer and a
 // trained linear readout. It holds everything the reference model file holds.
 //
@@ -53,7 +53,7 @@ func (n *Network) Trained() bool { return n.Training != nil && n.Training.Status
 // N returns the number of units.
 func (n *Network) N() int { return len(n.Inh) }
 
-// NewNetwork builds an untrained rate network exactly as spec section 1.1,
+// NewNetwork builds an untrained rate network exactly as the reference's rate/model.py,
 // drawing every random number from seed. It returns a *ConfigError for an
 // invalid configuration.
 func NewNetwork(cfg Config, seed uint64) (*Network, error) {

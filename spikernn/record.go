@@ -31,8 +31,8 @@ type TrainingRecord struct {
 	X0, R0 *mat.Dense
 }
 
-// ScalingSearch holds the results of the scaling-factor grid search (spec
-// section 5) as the reference appends them to the model file
+// ScalingSearch holds the results of the scaling-factor grid search (the
+// reference's lambda_grid_search.m) as it appends them to the model file
 // (opt_scaling_factor, scaling_factors, all_perfs), with spikernn's record of
 // how it was run (scaling_trials, scaling_seed, scaling_key), which the
 // reference tools ignore.

@@ -45,7 +45,7 @@ func DefaultCriterion() Criterion { return Criterion{MaxLoss: 7, MinPerf: 0.95} 
 
 // Task is a cognitive task on both sides of the framework: it generates
 // training trials and scores the rate network's output, and it generates the
-// spiking network's input and scores the spiking output (spec sections 2, 5).
+// spiking network's input and scores the spiking output (as the reference's MATLAB scripts do).
 type Task interface {
 	// Name is the task's registry name (lower case, as in model file names).
 	Name() string

@@ -10,7 +10,7 @@ import (
 // Amplitude threshold of a correct response (the reference's eval_amp_threh).
 const ampThreshold = 0.7
 
-// GoNoGo is the Go-NoGo task (spec section 2): a Go trial (probability 0.5)
+// GoNoGo is the Go-NoGo task (the reference's rate/model.py): a Go trial (probability 0.5)
 // has a unit pulse on the single input during [StimOn, StimOn+StimDur) and
 // the target is 1 from the pulse's end; a NoGo trial has no input and a zero
 // target. Go is correct when max(o[resp:]) > 0.7, NoGo when
@@ -90,7 +90,7 @@ func (g *GoNoGo) Criterion() Criterion {
 	return c
 }
 
-// Mante is the context-dependent sensory integration task (spec section 2):
+// Mante is the context-dependent sensory integration task (the reference's rate/model.py):
 // two noisy sensory inputs with offsets +-0.5 during [StimOn, StimOn+StimDur)
 // and two context inputs, one of them on for the whole trial; the target is
 // the sign of the cued input's offset from the stimulus end.
@@ -173,7 +173,7 @@ func (m *Mante) SpikingCorrect(out []float64, dt float64, tr Trial) bool {
 // Criterion implements Task.
 func (m *Mante) Criterion() Criterion { return DefaultCriterion() }
 
-// XOR is the temporal exclusive-or task (spec section 2): two +-1 pulses in
+// XOR is the temporal exclusive-or task (the reference's rate/model.py): two +-1 pulses in
 // sequence on two inputs; the target is +1 ("same") or -1 ("diff") during
 // [RespOn, RespOn+RespDur).
 type XOR struct {

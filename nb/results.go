@@ -23,6 +23,16 @@ const (
 	NotYet     Verdict = "not yet"    // not computed yet (e.g. needs a sweep that has not run)
 )
 
+// VerdictIf returns Reproduced when ok, else otherwise: the verdict of a
+// comparison whose criterion a notebook computes, e.g.
+// nb.VerdictIf(perf >= 0.95, nb.Differs).
+func VerdictIf(ok bool, otherwise Verdict) Verdict {
+	if ok {
+		return Reproduced
+	}
+	return otherwise
+}
+
 // Result is one row of the replication scorecard: a panel of the paper or
 // its SI, what is compared, the paper's value, this run's value and the
 // verdict. Notebooks compute their rows and hand them to Record.

@@ -1,6 +1,7 @@
 package nb
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -115,10 +116,14 @@ func MergeResults(path, notebook string, rows []Result) error {
 		}
 	}
 	sort.SliceStable(rf.Results, func(i, j int) bool { return panelLess(rf.Results[i].Panel, rf.Results[j].Panel) })
-	data, err := json.MarshalIndent(rf, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "> 95%" readable in the file
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rf); err != nil {
 		return err
 	}
+	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("nb: results folder: %w", err)
 	}

@@ -105,25 +105,81 @@ func Dir() string {
 	}
 }
 
-// Load returns the named model from the shipped store, with its grid
-// search done, training and searching first (and storing the result) if
-// the store lacks it.
+// Load returns the named model from the shipped store (Dir()), with its
+// grid search done, training and searching first (and storing the result)
+// if the store lacks it.
 func Load(ctx context.Context, name string, rep spikernn.Reporter) (*pipeline.Model, error) {
-	e, err := Lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	st, err := pipeline.OpenStore(Dir())
+	return LoadFrom(ctx, Dir(), name, rep)
+}
+
+// Open returns the model store in dir, writing compressed model files (as
+// the shipped store is kept in version control).
+func Open(dir string) (*pipeline.Store, error) {
+	st, err := pipeline.OpenStore(dir)
 	if err != nil {
 		return nil, err
 	}
 	st.Compress = true
+	return st, nil
+}
+
+// Path returns the file of the named model in the store in dir.
+func Path(dir, name string) (string, error) {
+	e, err := Lookup(name)
+	if err != nil {
+		return "", err
+	}
+	return (&pipeline.Store{Dir: dir}).Path(e.Train), nil
+}
+
+// LoadFrom is Load with the store in dir.
+func LoadFrom(ctx context.Context, dir, name string, rep spikernn.Reporter) (*pipeline.Model, error) {
+	e, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	st, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
 	m, err := st.TrainOrLoad(ctx, e.Train, rep)
 	if err != nil {
 		return m, err
 	}
 	if !m.Trained() {
 		return m, errors.New("examples: " + name + " did not meet its stopping rule: choose another seed")
+	}
+	if _, err := pipeline.SearchOrLoad(ctx, m, e.Search, rep); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// LoadSeed returns the named model with its grid search: the shipped one
+// (Load) when seed is 0 or the shipped model's seed, else the same
+// specification built and trained with that seed, trained and searched
+// into the store in dir (a notebook's git-ignored output folder) on first
+// use and loaded from it later. Notebooks use it to let a reader train a
+// network of their own with one setting.
+func LoadSeed(ctx context.Context, name string, seed uint64, dir string, rep spikernn.Reporter) (*pipeline.Model, error) {
+	e, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if seed == 0 || seed == e.Train.Seed {
+		return Load(ctx, name, rep)
+	}
+	st, err := pipeline.OpenStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	e.Train.Seed = seed
+	m, err := st.TrainOrLoad(ctx, e.Train, rep)
+	if err != nil {
+		return m, err
+	}
+	if !m.Trained() {
+		return m, fmt.Errorf("examples: %s with seed %d did not meet its stopping rule in %d trials: try another seed", name, seed, e.Train.Trials)
 	}
 	if _, err := pipeline.SearchOrLoad(ctx, m, e.Search, rep); err != nil {
 		return m, err

@@ -1,15 +1,16 @@
-// Package nb shows spikernn figures and live progress inline in Jupyter
-// notebooks run by the GoNB kernel.
+// Package nb shows spikernn figures, tables and live progress inline in
+// Jupyter notebooks run by the GoNB kernel, and records each notebook's
+// comparisons with the paper for the replication scorecard.
 //
-//	fig, _ := plot.Raster(res.Spikes, net.Inh, plot.RasterOptions{SortEI: true})
-//	nb.Show(fig)
+//	m := nb.Must(examples.Load(ctx, examples.GoNoGo, nb.NewReporter())) // live training curve if it trains
+//	ev := nb.Must(pipeline.EvaluateSpiking(ctx, m.Net, pipeline.EvalSpec{Keep: true}, nb.NewReporter()))
+//	nb.ShowErr(plot.Raster(ev.Results[0].Spikes, m.Net.Inh, plot.RasterOptions{SortEI: true}))
+//	nb.Check(nb.Record("01_gonogo.ipynb", "Fig 2", nb.Result{Panel: "Fig 2B", ...}))
 //
-//	bar := nb.NewProgress("training", 3000)
-//	... opt.Progress = func(p gomlxmodels.Progress) { bar.Set(p.Trial, fmt.Sprintf("loss %.2f", p.Loss)) }
-//	bar.Done("trained in 1501 trials")
-//
-// Outside a notebook (tests, programs) the display functions print a short
-// text line to standard output instead, so the same code runs anywhere.
+// Must and Check stop a cell on an error (a failed cell in GoNB), so that
+// notebooks need no error helpers of their own. Outside a notebook (tests,
+// programs) the display functions print a short text line to standard
+// output instead, so the same code runs anywhere.
 package nb
 
 import (

@@ -1,6 +1,7 @@
 package nb
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,16 @@ const (
 	Differs    Verdict = "differs"    // it does not hold; the notebook shows why, with evidence
 	NotYet     Verdict = "not yet"    // not computed yet (e.g. needs a sweep that has not run)
 )
+
+// VerdictIf returns Reproduced when ok, else otherwise: the verdict of a
+// comparison whose criterion a notebook computes, e.g.
+// nb.VerdictIf(perf >= 0.95, nb.Differs).
+func VerdictIf(ok bool, otherwise Verdict) Verdict {
+	if ok {
+		return Reproduced
+	}
+	return otherwise
+}
 
 // Result is one row of the replication scorecard: a panel of the paper or
 // its SI, what is compared, the paper's value, this run's value and the
@@ -105,10 +116,14 @@ func MergeResults(path, notebook string, rows []Result) error {
 		}
 	}
 	sort.SliceStable(rf.Results, func(i, j int) bool { return panelLess(rf.Results[i].Panel, rf.Results[j].Panel) })
-	data, err := json.MarshalIndent(rf, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "> 95%" readable in the file
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rf); err != nil {
 		return err
 	}
+	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("nb: results folder: %w", err)
 	}

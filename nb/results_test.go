@@ -30,3 +30,9 @@ func TestRecordMerges(t *testing.T) {
 		t.Error("invalid verdict accepted")
 	}
 }
+
+func TestNbVerdictIf(t *testing.T) {
+	if VerdictIf(true, Differs) != Reproduced || VerdictIf(false, Close) != Close {
+		t.Error("VerdictIf: wrong verdict")
+	}
+}

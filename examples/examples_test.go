@@ -1,0 +1,64 @@
+package examples
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestModelsNamed checks that every shipped model has a unique name, a
+// valid specification and a stable store path, and that Lookup finds it.
+func TestModelsNamed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, e := range Models() {
+		if seen[e.Name] {
+			t.Errorf("duplicate model name %q", e.Name)
+		}
+		seen[e.Name] = true
+		if err := e.Train.Validate(); err != nil {
+			t.Errorf("%s: %v", e.Name, err)
+		}
+		got, err := Lookup(e.Name)
+		if err != nil || got.Name != e.Name {
+			t.Errorf("Lookup(%q) = %v, %v", e.Name, got.Name, err)
+		}
+		p, err := Path("store", e.Name)
+		if err != nil || !strings.HasPrefix(p, filepath.Join("store", "models", e.Train.Config.Task)) || !strings.HasSuffix(p, ".mat") {
+			t.Errorf("Path(%q) = %q, %v", e.Name, p, err)
+		}
+	}
+	if _, err := Lookup("no-such-model"); err == nil {
+		t.Error("Lookup of an unknown name should fail")
+	}
+	if _, err := Load(context.Background(), "no-such-model", nil); err == nil {
+		t.Error("Load of an unknown name should fail")
+	}
+}
+
+// TestModelsShipped checks that the shipped store holds the models the
+// notebooks load, so that a fresh clone runs them without training.
+func TestModelsShipped(t *testing.T) {
+	dir := filepath.Join("models") // this package's folder is examples/
+	for _, name := range []string{GoNoGo, ContextFig4, XOR} {
+		p, _ := Path(dir, name)
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s is not in the shipped store (run: go run ./cmd/spikernn models --only %s): %v", name, name, err)
+		}
+	}
+}
+
+// TestModelsDir checks that $SPIKERNN_MODELS overrides the store folder
+// and that the default is examples/models of this module.
+func TestModelsDir(t *testing.T) {
+	t.Setenv("SPIKERNN_MODELS", "/elsewhere")
+	if d := Dir(); d != "/elsewhere" {
+		t.Errorf("Dir() = %q with SPIKERNN_MODELS set", d)
+	}
+	t.Setenv("SPIKERNN_MODELS", "")
+	wd, _ := os.Getwd()
+	if d := Dir(); d != filepath.Join(filepath.Dir(wd), "examples", "models") {
+		t.Errorf("Dir() = %q, want examples/models of the module", d)
+	}
+}

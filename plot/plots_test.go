@@ -725,3 +725,19 @@ func TestSeriesIntervals(t *testing.T) {
 		t.Errorf("SD bars: -%v +%v, %v", lo, hi, err)
 	}
 }
+
+// TestFlatSeries: every point equal up to rounding (all networks 99%
+// correct, an SD of 1e-16) once made the tick search loop for ever.
+func TestFlatSeries(t *testing.T) {
+	y := []float64{0.99, 0.99, 0.9900000000000001}
+	fig, err := Sweep([]Series{{X: []float64{10, 50, 100}, Y: y, Lo: []float64{0.99, 0.99, 0.99}, Hi: []float64{0.9900000000000002, 0.99, 0.9900000000000002}}},
+		SweepOptions{YLabel: "Accuracy (%)", Percent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	render(t, "sweep_flat", fig)
+	ticks := niceTicks{}.Ticks(99, 99+1e-13)
+	if len(ticks) > 100 {
+		t.Errorf("%d ticks for a span of 1e-13", len(ticks))
+	}
+}

@@ -212,6 +212,12 @@ func newScatter(x, y []float64, c color.Color, r vg.Length) *plotter.Scatter {
 // padRange widens [lo, hi] by frac of its span on both sides (a unit span
 // around lo when it is empty).
 func padRange(lo, hi, frac float64) (float64, float64) {
+	// A span within rounding of the values (all points equal, up to the
+	// last bits) is empty too: padding it by a fraction would leave an
+	// axis no tick can label.
+	if hi-lo <= 1e-9*math.Max(math.Abs(lo), math.Abs(hi)) {
+		hi = lo
+	}
 	if hi <= lo {
 		d := math.Max(math.Abs(lo)*0.1, 0.5)
 		return lo - d, hi + d
@@ -249,7 +255,7 @@ type niceTicks struct{}
 
 func (niceTicks) Ticks(lo, hi float64) []gplot.Tick {
 	span := hi - lo
-	if !(span > 0) || isBad(span) {
+	if !(span > 1e-12*math.Max(math.Abs(lo), math.Abs(hi))) || isBad(span) {
 		return gplot.DefaultTicks{}.Ticks(lo, hi)
 	}
 	mant := []float64{5, 2.5, 2, 1}
@@ -266,7 +272,7 @@ search:
 			}
 		}
 	}
-	if step == 0 {
+	if step == 0 || span/step > 100 {
 		return gplot.DefaultTicks{}.Ticks(lo, hi)
 	}
 	dec := max(0, int(-math.Floor(math.Log10(step)+1e-9)))

@@ -63,28 +63,45 @@ function refcheck_driver(model_path, task, factors, n_trials, seed, out_json, ev
       printf('s = %g trial %d/%d label %g correct %d exc %.2f Hz inh %.2f Hz (%.1f s)\n', ...
              s, j, n_trials, label, ok, exc_rate(j), inh_rate(j), toc(t_fac));
       fflush(stdout);
+      % Write what is done so far after every trial, so that a run cut
+      % short still leaves its trials (complete = false).
+      part = res;
+      part.factors{end+1} = factor_result(s, 1:j, labels, correct, exc_rate, inh_rate, win_max, win_min, traces, toc(t_fac));
+      part.complete = false;
+      write_json(part, out_json);
     end
-    f = struct();
-    f.s = s;
-    f.perf = mean(correct);
-    f.exc_rate = mean(exc_rate);
-    f.inh_rate = mean(inh_rate);
-    f.labels = labels';
-    f.correct = correct';
-    f.exc_rates = exc_rate';
-    f.inh_rates = inh_rate';
-    f.window_max = win_max';
-    f.window_min = win_min';
-    f.traces = traces;
-    f.seconds = toc(t_fac);
+    f = factor_result(s, 1:n_trials, labels, correct, exc_rate, inh_rate, win_max, win_min, traces, toc(t_fac));
     res.factors{end+1} = f;
     printf('s = %g: perf %.3f, exc %.2f Hz, inh %.2f Hz, %.0f s\n', s, f.perf, f.exc_rate, f.inh_rate, f.seconds);
     fflush(stdout);
   end
   res.seconds = toc(t_start);
-  fid = fopen(out_json, 'w');
+  res.complete = true;
+  write_json(res, out_json);
+end
+
+function write_json(res, out_json)
+  fid = fopen([out_json '.part'], 'w');
   fputs(fid, jsonencode(res));
   fclose(fid);
+  rename([out_json '.part'], out_json);
+end
+
+% factor_result collects the trials idx of one factor.
+function f = factor_result(s, idx, labels, correct, exc_rate, inh_rate, win_max, win_min, traces, seconds)
+    f = struct();
+    f.s = s;
+    f.perf = mean(correct(idx));
+    f.exc_rate = mean(exc_rate(idx));
+    f.inh_rate = mean(inh_rate(idx));
+    f.labels = labels(idx)';
+    f.correct = correct(idx)';
+    f.exc_rates = exc_rate(idx)';
+    f.inh_rates = inh_rate(idx)';
+    f.window_max = win_max(idx)';
+    f.window_min = win_min(idx)';
+    f.traces = traces(idx, :);
+    f.seconds = seconds;
 end
 
 % draw_trial returns one random trial of a task as lambda_grid_search.m

@@ -24,8 +24,8 @@ outdir="$root/lifsim/testdata/reference"
 
 # name | model file (under lifsim/testdata/) | task | factors | trials per factor | seed
 fixtures=(
-  "gonogo|gonogo_trained.mat|go-nogo|[20 60]|40|1"
-  #"mante|reference/mante_n250.mat|mante|[50 70]|30|2"
+  "gonogo|gonogo_trained.mat|go-nogo|20 60|40|1"
+  "mante|reference/mante_n250.mat|mante|40 70|30|2"
 )
 
 command -v octave >/dev/null || { echo "run_reference.sh: GNU Octave not found (apt-get install --no-install-recommends octave)" >&2; exit 1; }
@@ -40,6 +40,8 @@ if [ -z "$ref" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+parts=${REFCHECK_WORK:-${TMPDIR:-/tmp}/spikernn-refcheck}
+mkdir -p "$parts"
 if [ -f "$ref/spiking/LIF_network_fnc.m" ]; then
   spiking="$ref/spiking"
   commit=$(git -C "$ref" rev-parse HEAD 2>/dev/null || echo unknown)
@@ -56,46 +58,74 @@ echo "reference: $spiking (commit $commit)"
 octave_version=$(octave --no-gui --quiet --eval 'disp(OCTAVE_VERSION)' 2>/dev/null)
 
 selected=("$@")
-run_one() {
-  local name=$1 model=$2 task=$3 factors=$4 trials=$5 seed=$6
-  local json="$outdir/$name.json" log="$outdir/$name.log"
-  trials=${TRIALS:-$trials}
-  echo "$name: $model, task $task, factors $factors, $trials trials each, seed $seed (log: $log)"
+
+# One Octave run per (fixture, factor), JOBS at a time; then one JSON per
+# fixture. Factor k of a fixture uses seed 100*seed + k.
+run_factor() {
+  local name=$1 model=$2 task=$3 s=$4 trials=$5 seed=$6
   (cd "$root/lifsim/testdata" && OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 octave --no-gui --no-window-system --quiet --eval \
-    "addpath('$spiking'); addpath('$here'); refcheck_driver('$model', '$task', $factors, $trials, $seed, '$json.tmp', 500);") >"$log" 2>&1
-  # Record where the numbers come from.
-  python3 - "$json.tmp" "$json" "$commit" "$octave_version" "$root/lifsim/testdata/$model" <<'PY'
+    "addpath('$spiking'); addpath('$here'); refcheck_driver('$model', '$task', $s, $trials, $seed, '$parts/$name.$s.json', 500);") >"$parts/$name.$s.log" 2>&1
+  echo "$name s = $s: $(grep -E '^s = .*: perf' "$parts/$name.$s.log" | tail -n 1)"
+}
+
+names=()
+for line in "${fixtures[@]}"; do
+  IFS='|' read -r name model task factors trials seed <<<"$line"
+  if [ ${#selected[@]} -gt 0 ] && ! printf '%s\n' "${selected[@]}" | grep -qx "$name"; then
+    continue
+  fi
+  names+=("$name")
+  trials=${TRIALS:-$trials}
+  echo "$name: $model, task $task, factors $factors, $trials trials each"
+  [ "${MERGE_ONLY:-}" = 1 ] && continue
+  k=0
+  for s in $factors; do
+    k=$((k + 1))
+    while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-2}" ]; do sleep 5; done
+    run_factor "$name" "$model" "$task" "$s" "$trials" "$((100 * seed + k))" &
+  done
+done
+wait
+
+status=0
+for line in "${fixtures[@]}"; do
+  IFS='|' read -r name model task factors trials seed <<<"$line"
+  printf '%s\n' "${names[@]}" | grep -qx "$name" || continue
+  files=()
+  for s in $factors; do files+=("$parts/$name.$s.json"); done
+  cat "$parts/$name".*.log >"$outdir/$name.log"
+  # Merge the factors and record where the numbers come from.
+  python3 - "$outdir/$name.json" "$commit" "$octave_version" "$root/lifsim/testdata/$model" "${files[@]}" <<'PY' || status=1
 import hashlib, json, sys
-src, dst, commit, octv, model = sys.argv[1:6]
-d = json.load(open(src))
-d["reference_commit"] = commit
-d["octave_version"] = octv
-d["model_sha256"] = hashlib.sha256(open(model, "rb").read()).hexdigest()
-d["driver"] = "scripts/refcheck/refcheck_driver.m"
-# Traces come back as a matrix (trials x points); keep them as a list of rows.
-for f in d["factors"]:
+dst, commit, octv, model = sys.argv[1:5]
+out = None
+complete = True
+for src in sys.argv[5:]:
+    d = json.load(open(src))
+    if out is None:
+        out = d
+        out["factors"] = []
+        out["seeds"] = []
+    out["seeds"].append(d["seed"])
+    complete = complete and d.get("complete", True)
+    out["factors"].extend(d["factors"])
+del out["seed"]
+out["complete"] = complete
+out["reference_commit"] = commit
+out["octave_version"] = octv
+out["model_sha256"] = hashlib.sha256(open(model, "rb").read()).hexdigest()
+out["driver"] = "scripts/refcheck/refcheck_driver.m"
+out["seconds"] = sum(f["seconds"] for f in out["factors"])
+for f in out["factors"]:
+    # One trial comes back as a vector, not a matrix: keep lists of rows.
     t = f["traces"]
     if t and not isinstance(t[0], list):
         f["traces"] = [t]
     for k in ("labels", "correct", "exc_rates", "inh_rates", "window_max", "window_min"):
         if not isinstance(f[k], list):
             f[k] = [f[k]]
-json.dump(d, open(dst, "w"), indent=None, separators=(",", ":"))
+json.dump(out, open(dst, "w"), separators=(",", ":"))
 PY
-  rm -f "$json.tmp"
-  echo "$name: done, $(tail -n 2 "$log" | head -n 1)"
-}
-
-pids=()
-for line in "${fixtures[@]}"; do
-  IFS='|' read -r name model task factors trials seed <<<"$line"
-  if [ ${#selected[@]} -gt 0 ] && ! printf '%s\n' "${selected[@]}" | grep -qx "$name"; then
-    continue
-  fi
-  while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-2}" ]; do sleep 5; done
-  run_one "$name" "$model" "$task" "$factors" "$trials" "$seed" &
-  pids+=($!)
+  echo "$name: wrote $outdir/$name.json"
 done
-status=0
-for p in "${pids[@]}"; do wait "$p" || status=1; done
 exit $status

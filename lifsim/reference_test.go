@@ -325,6 +325,10 @@ func TestReferenceAgreement(t *testing.T) {
 				t.Run(fmt.Sprintf("s=%g", f.S), func(t *testing.T) {
 					sk := goSample(t, rate, fx.Task, f.S, DefaultParams(), refGoTrials, fx.TraceEvery, 1000+uint64(f.S))
 					st := compareRef(f.sample(), sk)
+					mean := func(x []float64) float64 { m, _ := meanSD(x); return m }
+					t.Logf("summary | %s | %g | %.2f (%d) | %.2f (%d) | %.2f / %.2f | %.2f / %.2f |", name, f.S,
+						mean(f.Correct), len(f.Correct), mean(sk.correct), len(sk.correct),
+						mean(f.ExcRates), mean(sk.exc), mean(f.InhRates), mean(sk.inh))
 					for _, s := range st {
 						if strings.HasPrefix(s.name, "trace") {
 							t.Logf("%-28s largest difference of the mean traces %.4f, RMS z %.2f", s.name, s.ref, s.z)

@@ -299,8 +299,14 @@ func loadRefModel(t *testing.T, fx *refFixture) *spikernn.Network {
 
 // refGoTrials is the number of spikernn trials per factor: more than the
 // reference's (a simulation costs milliseconds here, seconds under
-// Octave), so that the reference's sampling error dominates.
-const refGoTrials = 120
+// Octave), so that the reference's sampling error dominates; fewer with
+// -short.
+func refGoTrials() int {
+	if testing.Short() {
+		return 60
+	}
+	return 120
+}
 
 // TestReferenceAgreement checks spikernn's spiking simulator against the
 // reference simulator actually run (testdata/reference/*.json, written by
@@ -323,7 +329,7 @@ func TestReferenceAgreement(t *testing.T) {
 			rate := loadRefModel(t, fx)
 			for _, f := range fx.Factors {
 				t.Run(fmt.Sprintf("s=%g", f.S), func(t *testing.T) {
-					sk := goSample(t, rate, fx.Task, f.S, DefaultParams(), refGoTrials, fx.TraceEvery, 1000+uint64(f.S))
+					sk := goSample(t, rate, fx.Task, f.S, DefaultParams(), refGoTrials(), fx.TraceEvery, 1000+uint64(f.S))
 					st := compareRef(f.sample(), sk)
 					mean := func(x []float64) float64 { m, _ := meanSD(x); return m }
 					t.Logf("summary | %s | %g | %.2f (%d) | %.2f (%d) | %.2f / %.2f | %.2f / %.2f |", name, f.S,
@@ -338,7 +344,7 @@ func TestReferenceAgreement(t *testing.T) {
 					}
 					if bad := refFailures(st); len(bad) > 0 {
 						t.Errorf("spikernn disagrees with the reference simulator (%d reference trials, %d spikernn trials):\n  %s",
-							len(f.Labels), refGoTrials, strings.Join(bad, "\n  "))
+							len(f.Labels), refGoTrials(), strings.Join(bad, "\n  "))
 					}
 				})
 			}
@@ -368,7 +374,7 @@ func TestReferenceAgreementDetects(t *testing.T) {
 	for _, f := range fx.Factors {
 		for _, pt := range perturbations {
 			t.Run(fmt.Sprintf("s=%g/%s", f.S, pt.name), func(t *testing.T) {
-				sk := goSample(t, rate, fx.Task, f.S*pt.factor, pt.p(DefaultParams()), refGoTrials, fx.TraceEvery, 1000+uint64(f.S))
+				sk := goSample(t, rate, fx.Task, f.S*pt.factor, pt.p(DefaultParams()), refGoTrials(), fx.TraceEvery, 1000+uint64(f.S))
 				st := compareRef(f.sample(), sk)
 				bad := refFailures(st)
 				t.Logf("%d of %d comparisons fail: %s", len(bad), len(st), strings.Join(bad, "; "))

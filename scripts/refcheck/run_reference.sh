@@ -103,7 +103,7 @@ complete = True
 for src in sys.argv[5:]:
     d = json.load(open(src))
     if out is None:
-        out = d
+        out = {k: v for k, v in d.items() if k != "factors"}
         out["factors"] = []
         out["seeds"] = []
     out["seeds"].append(d["seed"])

@@ -61,6 +61,12 @@ type TrainOptions struct {
 	// differentiation of the unrolled graph instead of the written-out
 	// backpropagation through time: same gradients, several times slower.
 	Autodiff bool
+	// WeightsAfterLastUpdate returns (and so saves) the trained variables
+	// after the last trial's Adam update, the ones the last evaluation
+	// scored. By default Train returns them as the reference's main.py
+	// saves them: as they were during the last trial's forward pass, before
+	// its update (see Train).
+	WeightsAfterLastUpdate bool
 }
 
 // History summarises a training run.
@@ -166,6 +172,17 @@ type prepared struct {
 // state reached so far, Status spikernn.StatusUnfinished and an error
 // wrapping ctx.Err(). A non-finite loss or gradient stops the run with an
 // error matching ErrDiverged; the network returned is the last finite state.
+//
+// Which weights come back: the reference's main.py fetches w (after the
+// Dale relu), w_out, b_out and taus_gaus in the same session run as the
+// training op and saves those values, i.e. the weights of the last trial's
+// forward pass, one Adam update behind the weights its last evaluation (the
+// one that met the stopping rule, eval_perf_mean, eval_os) scored. Train
+// does the same by default, for all four variables together: the returned
+// W, WOut, BOut and TausGaus are the ones the recorded last trial (u, o, x,
+// r of the Training record) ran with, so o = w_out . r + b_out holds for
+// the record. TrainOptions.WeightsAfterLastUpdate returns the variables
+// after that last update instead.
 func Train(ctx context.Context, net *spikernn.Network, opt TrainOptions) (*spikernn.Network, *History, error) {
 	start := time.Now()
 	if ctx == nil {
@@ -299,7 +316,7 @@ loop:
 	}
 
 	out := net.Clone()
-	if err := t.st.writeInto(t.spec, out); err != nil {
+	if err := t.writeWeights(out, opt.WeightsAfterLastUpdate); err != nil {
 		return nil, nil, err
 	}
 	rec := &spikernn.TrainingRecord{

@@ -245,6 +245,65 @@ func TestTrainDeterministic(t *testing.T) {
 	}
 }
 
+// sameVars reports whether two networks have the same trained variables
+// (w, w_out, b_out, taus_gaus), exactly.
+func sameVars(a, b *spikernn.Network) (w, wout, bout, taus bool) {
+	w, wout, bout, taus = sameDense(a.W, b.W), true, a.BOut == b.BOut, true
+	for i := range a.WOut {
+		wout = wout && a.WOut[i] == b.WOut[i]
+		taus = taus && a.TausGaus[i] == b.TausGaus[i]
+	}
+	return
+}
+
+// TestTrainSavesPreUpdateWeights (issue 14 item 2): like the reference's
+// main.py, Train returns w, w_out, b_out and taus_gaus as the last trial's
+// forward pass used them, before that trial's Adam update, all four from
+// the same step: after K trials they are exactly the weights after K-1
+// updates, and the recorded last trial's output is w_out . r + b_out with
+// them. WeightsAfterLastUpdate returns the weights after the K-th update.
+func TestTrainSavesPreUpdateWeights(t *testing.T) {
+	net := newNet(t, "go-nogo", 30, 3, nil)
+	const K = 6
+	train := func(trials int, after bool) *spikernn.Network {
+		t.Helper()
+		out, _, err := Train(context.Background(), net, TrainOptions{Trials: trials, Seed: 9, EvalTrials: 8, WeightsAfterLastUpdate: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	ref := train(K, false)      // the reference's choice (the default)
+	updated := train(K-1, true) // after K-1 updates
+	final := train(K, true)     // after K updates
+	if w, wo, bo, tg := sameVars(ref, updated); !(w && wo && bo && tg) {
+		t.Errorf("weights returned after %d trials are not those after %d updates: w %v, w_out %v, b_out %v, taus_gaus %v (true: same)", K, K-1, w, wo, bo, tg)
+	}
+	if w, wo, bo, tg := sameVars(ref, final); w || wo || bo || tg {
+		t.Errorf("WeightsAfterLastUpdate returned a variable that the last update did not change: w %v, w_out %v, b_out %v, taus_gaus %v (true: same)", w, wo, bo, tg)
+	}
+	// The recorded last trial ran with the returned readout: o_t = w_out . r_t + b_out.
+	dev := func(n *spikernn.Network) float64 {
+		rec := n.Training
+		var d float64
+		for k, o := range rec.O {
+			var acc float64
+			for i, w := range n.WOut {
+				acc += w * rec.R.At(i, k+1)
+			}
+			d = max(d, math.Abs(acc+n.BOut-o))
+		}
+		return d
+	}
+	if d := dev(ref); d > 1e-4 {
+		t.Errorf("the recorded last trial's output differs by up to %.3g from w_out . r + b_out with the returned weights", d)
+	}
+	if d := dev(final); d < 1e-3 {
+		t.Errorf("with the weights after the last update the recorded output still matches (%.3g): the test cannot tell the two apart", d)
+	}
+	t.Logf("max |o - (w_out . r + b_out)|: %.2g with the saved (pre-update) weights, %.2g with the post-update ones", dev(ref), dev(final))
+}
+
 // TestTrainRecord checks the record a run leaves for the model file, and
 // that it saves and loads.
 func TestTrainRecord(t *testing.T) {

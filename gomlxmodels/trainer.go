@@ -26,6 +26,10 @@ type trainer struct {
 	lr        float64
 	last      []compute.Buffer // O, X, R of the last step
 	lastBatch *batch
+	// prev holds the trained variables as they were before the last
+	// step's update: the weights the last step's forward pass (t.last) ran
+	// with, which the reference saves (nil before the first step).
+	prev []compute.Buffer
 }
 
 // newTrainer compiles the training step (batch b) on be and, with
@@ -85,7 +89,8 @@ func (t *trainer) close() {
 	finalizeAll(t.m)
 	finalizeAll(t.v)
 	finalizeAll(t.last)
-	t.m, t.v, t.last = nil, nil, nil
+	finalizeAll(t.prev)
+	t.m, t.v, t.last, t.prev = nil, nil, nil, nil
 }
 
 // divergedError reports a non-finite loss or gradient.
@@ -134,7 +139,11 @@ func (t *trainer) trainStep(bt *batch, bufs []compute.Buffer) (float64, error) {
 		finalizeAll(outs)
 		return 0, err
 	}
-	finalizeAll(t.st.vars)
+	// Keep the variables this step's forward pass ran with (the
+	// reference's fetch of w, w_out, b_out and taus_gaus), drop the older.
+	finalizeAll(t.prev)
+	t.prev = append(t.prev[:0], t.st.vars...)
+	t.st.vars = make([]compute.Buffer, nv)
 	finalizeAll(t.m)
 	finalizeAll(t.v)
 	copy(t.st.vars, outs[:nv])
@@ -217,6 +226,16 @@ func (t *trainer) evaluate(bt *batch) (*evalResult, error) {
 		return res, &divergedError{"the evaluation loss", res.loss}
 	}
 	return res, nil
+}
+
+// writeWeights copies the trained variables into net: those the last
+// step's forward pass ran with (before its update, as the reference saves
+// them), or with afterUpdate, or before any step, the current ones.
+func (t *trainer) writeWeights(net *spikernn.Network, afterUpdate bool) error {
+	if afterUpdate || t.prev == nil {
+		return t.st.writeInto(t.spec, net)
+	}
+	return (&netState{vars: t.prev}).writeInto(t.spec, net)
 }
 
 // lastTrial returns the first trial of the last step's batch with its

@@ -339,3 +339,36 @@ func TestLambdaSearchKeepsResult(t *testing.T) {
 		t.Errorf("side file:\n%s", data)
 	}
 }
+
+// TestReferenceCheck: `lif --reference-check` runs the reference's fixed
+// eval_go_nogo.m trials (a NoGo trial and a Go trial with the pulse at
+// columns 31-50) and prints one row each; on a trained Go-NoGo network at
+// s = 20 the Go output rises above 0.7 after the pulse and the NoGo output
+// stays below it, and the same seed prints the same rows.
+func TestReferenceCheck(t *testing.T) {
+	path := filepath.Join("..", "..", "lifsim", "testdata", "gonogo_trained.mat")
+	code, out, errOut := runLIFCmd(t, "lif", path, "--scale", "20", "--reference-check")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	maxAfter := map[string]float64{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && (f[0] == "Go" || f[0] == "NoGo") {
+			v, err := strconv.ParseFloat(f[5], 64)
+			if err != nil {
+				t.Fatalf("row %q: %v", line, err)
+			}
+			maxAfter[f[0]] = v
+		}
+	}
+	if len(maxAfter) != 2 || !strings.Contains(out, "eval_go_nogo.m") {
+		t.Fatalf("output:\n%s", out)
+	}
+	if maxAfter["Go"] < 0.7 || maxAfter["NoGo"] > 0.7 {
+		t.Errorf("Go max %v, NoGo max %v after 0.5 s:\n%s", maxAfter["Go"], maxAfter["NoGo"], out)
+	}
+	if _, out2, _ := runLIFCmd(t, "lif", path, "--scale", "20", "--reference-check"); out2 != out {
+		t.Errorf("same seed, different rows:\n%s\n%s", out, out2)
+	}
+}

@@ -159,7 +159,7 @@ type prepared struct {
 	err  error
 }
 
-// Train trains a copy of net's rate network (spec sections 1.2-1.4) with
+// Train trains a copy of net's rate network (as the reference's rate/model.py) with
 // GoMLX: backpropagation through time over the unrolled trial, Adam
 // (TensorFlow 1's, learning rate 0.01, betas 0.9/0.999, epsilon 1e-8), one
 // fresh noisy trial per step, an evaluation on EvalTrials fresh trials after
@@ -215,26 +215,52 @@ func Train(ctx context.Context, net *spikernn.Network, opt TrainOptions) (*spike
 	if err != nil {
 		return nil, nil, fmt.Errorf("gomlxmodels: running the network before training: %w", err)
 	}
-
 	t, err := newTrainer(be, evalBe, net, task, opt.Batch, opt.EvalTrials, opt.LearningRate, opt.Autodiff)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer t.close()
 
-	hist := &History{Backend: backendCfg}
-	losses := make([]float64, opt.Trials)
-	var lastEval *evalResult
-	lastEvalLoss, lastEvalPerf := math.NaN(), math.NaN()
-	status := spikernn.StatusFailed
-	lastTr := -1
-	var runErr error
+	r := &trainRun{t: t, opt: opt, task: task, crit: crit, start: start, hist: &History{Backend: backendCfg},
+		losses: make([]float64, opt.Trials), lastEvalLoss: math.NaN(), lastEvalPerf: math.NaN(),
+		status: spikernn.StatusFailed, lastTr: -1}
+	ready, stop := prefetch(be, t, task, opt)
+	runErr := r.loop(ctx, ready)
+	stop()
+	out, err := r.result(net, baseTrial, baseRun, runErr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, r.hist, r.runErr
+}
 
-	// Draw and upload batches ahead of the steps on another goroutine.
-	stop := make(chan struct{})
-	ready := make(chan prepared, 2)
+// trainRun is the state of one training run: the step loop updates it,
+// result turns it into the returned network and History.
+type trainRun struct {
+	t     *trainer
+	opt   TrainOptions
+	task  spikernn.Task
+	crit  spikernn.Criterion
+	start time.Time
+
+	hist                       *History
+	losses                     []float64
+	lastEval                   *evalResult
+	lastEvalLoss, lastEvalPerf float64
+	status                     spikernn.Status
+	lastTr                     int // the last trial trained (-1: none)
+	runErr                     error
+}
+
+// prefetch draws and uploads the training batches (and the evaluation
+// batches that follow their steps) ahead of the steps, on a goroutine of
+// its own: at most two batches wait in the channel. stop ends the
+// goroutine and frees the buffers of the batches not consumed.
+func prefetch(be compute.Backend, t *trainer, task spikernn.Task, opt TrainOptions) (ready <-chan prepared, stop func()) {
+	done := make(chan struct{})
+	ch := make(chan prepared, 2)
 	go func() {
-		defer close(ready)
+		defer close(ch)
 		for tr := range opt.Trials {
 			p := prepared{tr: tr, bt: makeBatch(task, t.spec, trainStream(opt.Seed, tr, opt.Batch), true, 1)}
 			p.bufs, p.err = p.bt.buffers(be, t.spec)
@@ -242,121 +268,121 @@ func Train(ctx context.Context, net *spikernn.Network, opt TrainOptions) (*spike
 				p.eval = makeBatch(task, t.evalSpec, evalStream(EvalSeed(opt.Seed, tr)), false, 0)
 			}
 			select {
-			case ready <- p:
-			case <-stop:
+			case ch <- p:
+			case <-done:
 				finalizeAll(p.bufs)
 				return
 			}
 		}
 	}()
-	defer func() {
-		close(stop)
-		for p := range ready {
+	return ch, func() {
+		close(done)
+		for p := range ch {
 			finalizeAll(p.bufs)
 		}
-	}()
+	}
+}
 
-loop:
+// loop runs the training steps (and the evaluations) until the stopping
+// rule is met, the trials run out, ctx is cancelled or a step fails.
+func (r *trainRun) loop(ctx context.Context, ready <-chan prepared) error {
 	for p := range ready {
 		if err := ctx.Err(); err != nil {
 			finalizeAll(p.bufs)
-			status = spikernn.StatusUnfinished
-			runErr = fmt.Errorf("gomlxmodels: training interrupted after %d trials: %w", lastTr+1, err)
-			break
+			r.status = spikernn.StatusUnfinished
+			return fmt.Errorf("gomlxmodels: training interrupted after %d trials: %w", r.lastTr+1, err)
 		}
 		if p.err != nil {
-			runErr = p.err
-			break
+			return r.fail(p.err)
 		}
-		loss, err := t.trainStep(p.bt, p.bufs)
+		loss, err := r.t.trainStep(p.bt, p.bufs)
 		finalizeAll(p.bufs)
 		if err != nil {
-			runErr = fmt.Errorf("gomlxmodels: trial %d: %w", p.tr, err)
-			break
+			return r.fail(fmt.Errorf("gomlxmodels: trial %d: %w", p.tr, err))
 		}
-		tr := p.tr
-		lastTr = tr
-		losses[tr] = loss
-		evaluated := false
+		r.lastTr, r.losses[p.tr] = p.tr, loss
 		if p.eval != nil {
-			ev, err := t.evaluate(p.eval)
-			if err != nil {
-				runErr = fmt.Errorf("gomlxmodels: evaluation after trial %d: %w", tr, err)
-				break
+			if err := r.evaluate(p.tr, p.eval); err != nil {
+				return r.fail(err)
 			}
-			evaluated = true
-			lastEval = ev
-			lastEvalLoss, lastEvalPerf = ev.loss, ev.perf
-			hist.EvalTrials = append(hist.EvalTrials, tr)
-			hist.EvalLosses = append(hist.EvalLosses, ev.loss)
-			hist.EvalPerfs = append(hist.EvalPerfs, ev.perf)
 		}
-		spikernn.Report(opt.Progress, spikernn.Progress{Stage: "training", Done: tr + 1, Total: opt.Trials, Loss: loss,
-			Evaluated: evaluated, EvalLoss: lastEvalLoss, EvalPerf: lastEvalPerf, Elapsed: time.Since(start)})
-		if evaluated && crit.Met(tr, lastEvalLoss, lastEvalPerf) {
-			status = spikernn.StatusTrained
-			break loop
+		spikernn.Report(r.opt.Progress, spikernn.Progress{Stage: "training", Done: p.tr + 1, Total: r.opt.Trials, Loss: loss,
+			Evaluated: p.eval != nil, EvalLoss: r.lastEvalLoss, EvalPerf: r.lastEvalPerf, Elapsed: time.Since(r.start)})
+		if p.eval != nil && r.crit.Met(p.tr, r.lastEvalLoss, r.lastEvalPerf) {
+			r.status = spikernn.StatusTrained
+			return nil
 		}
 	}
-	if runErr != nil && status != spikernn.StatusUnfinished {
-		status = spikernn.StatusFailed
-	}
+	return nil
+}
 
+// fail marks the run failed and returns err.
+func (r *trainRun) fail(err error) error {
+	r.status = spikernn.StatusFailed
+	return err
+}
+
+// evaluate runs the evaluation after trial tr and records it.
+func (r *trainRun) evaluate(tr int, bt *batch) error {
+	ev, err := r.t.evaluate(bt)
+	if err != nil {
+		return fmt.Errorf("gomlxmodels: evaluation after trial %d: %w", tr, err)
+	}
+	r.lastEval, r.lastEvalLoss, r.lastEvalPerf = ev, ev.loss, ev.perf
+	r.hist.EvalTrials = append(r.hist.EvalTrials, tr)
+	r.hist.EvalLosses = append(r.hist.EvalLosses, ev.loss)
+	r.hist.EvalPerfs = append(r.hist.EvalPerfs, ev.perf)
+	return nil
+}
+
+// result returns the trained copy of net with its Training record, and
+// fills the History; runErr is the loop's error (kept in r.runErr, joined
+// by a failure of the final evaluation).
+func (r *trainRun) result(net *spikernn.Network, baseTrial spikernn.Trial, baseRun *spikernn.RateResult, runErr error) (*spikernn.Network, error) {
+	r.runErr = runErr
 	// The record needs an evaluation: run one if none did (an early stop).
-	if lastEval == nil {
-		seed := EvalSeed(opt.Seed, max(lastTr, 0))
-		ev, err := t.evaluate(makeBatch(task, t.evalSpec, evalStream(seed), false, 0))
-		if err != nil {
-			if runErr == nil {
-				runErr = fmt.Errorf("gomlxmodels: final evaluation: %w", err)
-			}
-		} else {
-			lastEval = ev
+	if r.lastEval == nil {
+		seed := EvalSeed(r.opt.Seed, max(r.lastTr, 0))
+		ev, err := r.t.evaluate(makeBatch(r.task, r.t.evalSpec, evalStream(seed), false, 0))
+		if err != nil && r.runErr == nil {
+			r.runErr = fmt.Errorf("gomlxmodels: final evaluation: %w", err)
+		}
+		if err == nil {
+			r.lastEval = ev
 		}
 	}
-
 	out := net.Clone()
-	if err := t.writeWeights(out, opt.WeightsAfterLastUpdate); err != nil {
-		return nil, nil, err
+	if err := r.t.writeWeights(out, r.opt.WeightsAfterLastUpdate); err != nil {
+		return nil, err
 	}
-	rec := &spikernn.TrainingRecord{
-		Status: status,
-		Losses: losses,
-		Tr:     max(lastTr, 0),
-		X0:     baseRun.X,
-		R0:     baseRun.R,
-	}
-	if lastEval != nil {
-		rec.EvalPerfMean, rec.EvalLossMean = lastEval.perf, lastEval.loss
-		rec.EvalOs = mat.NewDense(len(lastEval.outputs), len(lastEval.outputs[0]), nil)
-		for i, o := range lastEval.outputs {
+	rec := &spikernn.TrainingRecord{Status: r.status, Losses: r.losses, Tr: max(r.lastTr, 0), X0: baseRun.X, R0: baseRun.R}
+	if ev := r.lastEval; ev != nil {
+		rec.EvalPerfMean, rec.EvalLossMean = ev.perf, ev.loss
+		rec.EvalOs = mat.NewDense(len(ev.outputs), len(ev.outputs[0]), nil)
+		for i, o := range ev.outputs {
 			rec.EvalOs.SetRow(i, o)
 		}
-		rec.EvalLabels = make([]float64, len(lastEval.trials))
-		for i, tr := range lastEval.trials {
+		rec.EvalLabels = make([]float64, len(ev.trials))
+		for i, tr := range ev.trials {
 			rec.EvalLabels[i] = tr.Label
 		}
 	}
-	for i := range hist.EvalTrials {
-		rec.EvalTrials = append(rec.EvalTrials, float64(hist.EvalTrials[i]))
+	for _, tr := range r.hist.EvalTrials {
+		rec.EvalTrials = append(rec.EvalTrials, float64(tr))
 	}
-	rec.EvalLosses = append([]float64(nil), hist.EvalLosses...)
-	rec.EvalPerfs = append([]float64(nil), hist.EvalPerfs...)
-	if lastTr >= 0 {
-		tr, X, R, O, err := t.lastTrial()
+	rec.EvalLosses = append([]float64(nil), r.hist.EvalLosses...)
+	rec.EvalPerfs = append([]float64(nil), r.hist.EvalPerfs...)
+	rec.U, rec.Target, rec.X, rec.R, rec.O = baseTrial.U, baseTrial.Target, baseRun.X, baseRun.R, baseRun.O
+	if r.lastTr >= 0 {
+		tr, X, R, O, err := r.t.lastTrial()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		rec.U, rec.Target, rec.X, rec.R, rec.O = tr.U, tr.Target, X, R, O
-	} else {
-		rec.U, rec.Target, rec.X, rec.R, rec.O = baseTrial.U, baseTrial.Target, baseRun.X, baseRun.R, baseRun.O
 	}
 	out.Training = rec
-
-	hist.Losses = append([]float64(nil), losses[:lastTr+1]...)
-	hist.TrialsDone = lastTr + 1
-	hist.Success = status == spikernn.StatusTrained
-	hist.Status = status
-	hist.Wall = time.Since(start)
-	return out, hist, runErr
+	h := r.hist
+	h.Losses = append([]float64(nil), r.losses[:r.lastTr+1]...)
+	h.TrialsDone, h.Success, h.Status, h.Wall = r.lastTr+1, r.status == spikernn.StatusTrained, r.status, time.Since(r.start)
+	return out, nil
 }

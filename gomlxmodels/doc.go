@@ -29,9 +29,8 @@
 // Backends: GoMLX's pure-Go backend is compiled in and the default
 // (DefaultBackend); XLA (-tags xla) and ONNX Runtime (-tags onnx) are
 // opt-in, chosen with TrainOptions.Backend or $GOMLX_BACKEND. Build with
-// GOEXPERIMENT=simd to enable the Go backend's AVX2/AVX-512 kernels: about
-// 2x faster (a Go-NoGo trial at N=200 in 5.0 ms instead of 11.2 ms, a whole
-// Go-NoGo training in 9.9 s instead of 23 s on a 2-core AMD EPYC; 7.8 ms
-// instead of 14.4 ms and 15.5 s instead of 32.5 s on a 2-core Intel Xeon);
-// see README.md for measured speeds and how the graph is built.
+// GOEXPERIMENT=simd to enable the Go backend's AVX2/AVX-512 kernels (about
+// twice as fast). The measured speeds are in the repository README's speed
+// table (the one place timings live); README.md here explains how the graph
+// is built and where the time goes.
 package gomlxmodels

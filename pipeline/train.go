@@ -222,22 +222,7 @@ func saveFallback(net *spikernn.Network) (string, error) {
 
 // refresh refreshes a lock every LockRefresh until the returned stop is
 // called.
-func refresh(lock *lockfile.Lock) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(LockRefresh)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = lock.Refresh()
-			}
-		}
-	}()
-	return func() { close(done) }
-}
+func refresh(lock *lockfile.Lock) (stop func()) { return lock.KeepFresh(LockRefresh) }
 
 func wait(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

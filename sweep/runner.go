@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spikernn/spikernn/internal/lockfile"
 	"github.com/spikernn/spikernn/spikernn"
 )
 
@@ -149,30 +148,13 @@ func (s *Store) runJob(ctx context.Context, j *Job, retryFailed bool, workers in
 	if err != nil || (prev != nil && (prev.Status == "done" || !retryFailed)) {
 		return nil, err
 	}
-	stop := refreshLock(lock)
+	stop := lock.KeepFresh(time.Minute)
 	rec := j.run(ctx, s.models, workers, rep)
 	stop()
 	if rec == nil {
 		return nil, ctx.Err()
 	}
 	return rec, s.writeRecord(rec, prev != nil)
-}
-
-func refreshLock(l *lockfile.Lock) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = l.Refresh()
-			}
-		}
-	}()
-	return func() { close(done) }
 }
 
 // sweepProgress reports a sweep's progress with an estimate of the time

@@ -92,7 +92,7 @@ func Submit(spec *Spec, store *Store, opt SlurmOptions) (*Submission, error) {
 			continue
 		}
 		name := filepath.Join(dir, fmt.Sprintf("array_%d.sbatch", c))
-		script := arrayScript(spec, opt, bin, absSpec, absStore, ranges(idx), offset)
+		script := arrayScript(spec, opt, bin, absSpec, absStore, Ranges(idx), offset)
 		if err := writeScript(name, script); err != nil {
 			return nil, err
 		}
@@ -218,8 +218,9 @@ func runSbatch(sbatch, script string) (string, error) {
 	return id, nil
 }
 
-// ranges writes sorted indexes compactly: 0-3,7,9-11.
-func ranges(idx []int) string {
+// Ranges writes sorted job indexes compactly, as Slurm's --array takes
+// them: 0-3,7,9-11.
+func Ranges(idx []int) string {
 	var parts []string
 	for i := 0; i < len(idx); {
 		j := i

@@ -192,7 +192,7 @@ func TestWilson(t *testing.T) {
 }
 
 func TestRanges(t *testing.T) {
-	if got := ranges([]int{0, 1, 2, 3, 7, 9, 10, 11}); got != "0-3,7,9-11" {
+	if got := Ranges([]int{0, 1, 2, 3, 7, 9, 10, 11}); got != "0-3,7,9-11" {
 		t.Errorf("ranges = %q", got)
 	}
 }

@@ -241,23 +241,6 @@ func printStates(w io.Writer, states map[int]sweep.State) {
 			continue
 		}
 		sort.Ints(idx)
-		fmt.Fprintf(w, "  %s: %s\n", s, shortList(idx))
+		fmt.Fprintf(w, "  %s: %s\n", s, sweep.Ranges(idx))
 	}
-}
-
-func shortList(idx []int) string {
-	var parts []string
-	for i := 0; i < len(idx); {
-		j := i
-		for j+1 < len(idx) && idx[j+1] == idx[j]+1 {
-			j++
-		}
-		if j > i {
-			parts = append(parts, fmt.Sprintf("%d-%d", idx[i], idx[j]))
-		} else {
-			parts = append(parts, fmt.Sprint(idx[i]))
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ",")
 }

@@ -163,6 +163,26 @@ func (l *Lock) Refresh() error {
 	return os.Chtimes(l.Path, now, now)
 }
 
+// KeepFresh refreshes the lock every interval on a goroutine of its own
+// until the returned stop is called, so that a long holder's lock is never
+// taken for a crashed one's.
+func (l *Lock) KeepFresh(every time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = l.Refresh()
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
 // Release removes the lock file if this lock still owns it.
 func (l *Lock) Release() error {
 	owner, _, err := read(l.Path)

@@ -148,8 +148,21 @@ func (t *Table) PlotFraction(x, col, group string, opt plot.SweepOptions) (*plot
 // swept column x, one curve per value of group ("" for one curve): e.g.
 // the spiking performance against the gain (Fig 6C) or the mean firing
 // rate against N.
+//
+// With opt.Percent the column holds fractions, and the error bars are
+// clipped to [0, 100%], as the paper draws them.
 func (t *Table) PlotMetric(x, col, group string, opt plot.SweepOptions) (*plot.Figure, error) {
-	return t.plotBy((*Table).MeanBy, x, col, group, opt)
+	stat := (*Table).MeanBy
+	if opt.Percent {
+		stat = func(t *Table, x, col string) ([]Point, error) {
+			pts, err := t.MeanBy(x, col)
+			for i := range pts {
+				pts[i].Lo, pts[i].Hi = math.Max(0, pts[i].Lo), math.Min(1, pts[i].Hi)
+			}
+			return pts, err
+		}
+	}
+	return t.plotBy(stat, x, col, group, opt)
 }
 
 // PlotDistribution draws the distribution of the numeric column col for

@@ -12,10 +12,68 @@ import (
 func init() {
 	switch {
 	case archsimd.X86.AVX512():
-		stepUnits = stepAVX512
+		stepUnits, readoutParts = stepAVX512, 8
+		stepLanes = stepLanesAVX512
 	case archsimd.X86.AVX2():
-		stepUnits = stepAVX2
+		stepUnits, readoutParts = stepAVX2, 4
 	}
+}
+
+// stepLanesAVX512 is stepLanesScalar with one unit of the eight lanes per
+// instruction: the same operations per lane, in the same order, so the
+// state, the spikes and (with readoutParts 8, which this kernel assumes)
+// the readout sums are exactly stepLanesScalar's.
+func stepLanesAVX512(a *laneArgs, prevFired bool, o *[lanes]float64, nc *[lanes]int) {
+	N := len(a.ed)
+	nmain := N - N%8
+	k := N * lanes
+	v, ipsc, H, A, z, jd := a.v[:k], a.ipsc[:k], a.H[:k], a.A[:k], a.z[:k], a.jd[:k]
+	gate, extb, edL, chdtL := a.gate[:k], a.extb[:k], a.edL[:k], a.chdtL[:k]
+	erv := archsimd.BroadcastFloat64x8(a.er)
+	sdv := archsimd.BroadcastFloat64x8(a.sd)
+	peak := archsimd.BroadcastFloat64x8(a.vpeak)
+	var acc [8]archsimd.Float64x8
+	var tail [8]archsimd.Float64x8
+	*nc = [lanes]int{}
+	cur := a.cur
+	for j := range N {
+		q := j * lanes
+		e := archsimd.LoadFloat64x8Slice(edL[q:])
+		h := archsimd.LoadFloat64x8Slice(H[q:])
+		ip := archsimd.LoadFloat64x8Slice(ipsc[q:]).Mul(e).Add(h)
+		if prevFired {
+			h = h.Mul(erv).Add(archsimd.LoadFloat64x8Slice(jd[q:]).Mul(archsimd.LoadFloat64x8Slice(chdtL[q:])))
+		} else {
+			h = h.Mul(erv)
+		}
+		h.StoreSlice(H[q:])
+		ip.StoreSlice(ipsc[q:])
+		x := archsimd.LoadFloat64x8Slice(A[q:]).Mul(e)
+		x.StoreSlice(A[q:])
+		if j < nmain {
+			acc[j&7] = acc[j&7].Add(x)
+		} else {
+			tail[j-nmain] = x
+		}
+		vv := archsimd.LoadFloat64x8Slice(v[q:])
+		vv = vv.Add(ip.Add(archsimd.LoadFloat64x8Slice(extb[q:])).Sub(vv).Mul(archsimd.LoadFloat64x8Slice(gate[q:])))
+		vv = vv.Add(archsimd.LoadFloat64x8Slice(z[q:]).Mul(sdv))
+		vv.StoreSlice(v[q:])
+		if m := vv.GreaterEqual(peak).ToBits(); m != 0 {
+			for m != 0 {
+				l := bits.TrailingZeros8(m)
+				cur[l][nc[l]] = int32(j)
+				nc[l]++
+				m &= m - 1
+			}
+		}
+	}
+	r := acc[0].Add(acc[1]).Add(acc[2].Add(acc[3])).Add(acc[4].Add(acc[5]).Add(acc[6].Add(acc[7])))
+	for t := range N - nmain {
+		r = r.Add(tail[t])
+	}
+	r.Store(o)
+	archsimd.ClearAVXUpperBits()
 }
 
 // stepAVX2 is stepScalar on 4-wide vectors: the same products and sums per

@@ -298,3 +298,69 @@ func splitmix(x *uint64) uint64 {
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
 }
+
+// normalsLanes fills z, laid out [unit][lane] (z[k*lanes+l] is draw k of
+// lane l, k < n), with the draws gs[l].Normals would put in a slice of
+// length n: the same 64-bit words give the same candidates, and each lane's
+// rejected candidates are redrawn from its own stream in index order. The
+// lanes' generators run interleaved, which gives the processor independent
+// chains of work. rej is scratch for at least lanes*n entries.
+func normalsLanes(gs *[lanes]FastNoise, z []float64, n int, rej []uint64) {
+	if n == 0 {
+		return
+	}
+	z = z[:n*lanes]
+	rej = rej[:n*lanes]
+	var s [lanes]uint64
+	var nr [lanes]int
+	for l := range gs {
+		s[l] = gs[l].ns
+	}
+	k := 0
+	for ; k+1 < n; k += 2 {
+		d0 := (*[lanes]float64)(z[k*lanes:])
+		d1 := (*[lanes]float64)(z[(k+1)*lanes:])
+		for l := range lanes {
+			sl := s[l] + wyInc
+			s[l] = sl
+			hi, lo := bits.Mul64(sl, sl^wyMix)
+			x := hi ^ lo
+			u := uint32(x)
+			m := u >> 9
+			d0[l] = float64(int32(m)) * zigScale[u&511]
+			if m >= zigKm[uint8(u)] {
+				rej[l*n+nr[l]] = uint64(k)<<32 | uint64(u)
+				nr[l]++
+			}
+			u = uint32(x >> 32)
+			m = u >> 9
+			d1[l] = float64(int32(m)) * zigScale[u&511]
+			if m >= zigKm[uint8(u)] {
+				rej[l*n+nr[l]] = uint64(k+1)<<32 | uint64(u)
+				nr[l]++
+			}
+		}
+	}
+	if k < n {
+		d0 := (*[lanes]float64)(z[k*lanes:])
+		for l := range lanes {
+			sl := s[l] + wyInc
+			s[l] = sl
+			hi, lo := bits.Mul64(sl, sl^wyMix)
+			u := uint32(hi ^ lo)
+			m := u >> 9
+			d0[l] = float64(int32(m)) * zigScale[u&511]
+			if m >= zigKm[uint8(u)] {
+				rej[l*n+nr[l]] = uint64(k)<<32 | uint64(u)
+				nr[l]++
+			}
+		}
+	}
+	for l := range gs {
+		g := &gs[l]
+		g.ns = s[l]
+		for _, r := range rej[l*n : l*n+nr[l]] {
+			z[int(r>>32)*lanes+l] = g.normalSlow(uint32(r))
+		}
+	}
+}

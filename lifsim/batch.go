@@ -35,23 +35,30 @@ type laneTrial struct {
 	seed, stream uint64
 }
 
+// laneUnit is the state of one unit in every lane of a batch.
+type laneUnit struct {
+	v, ipsc, H, A [lanes]float64
+	// gate is dt/tm while the unit integrates and 0 from its spike until
+	// its refractory period ends (see runFast).
+	gate [lanes]float64
+}
+
 // batch is one worker's scratch for the batched kernel, reusable across
 // networks of the same size.
 type batch struct {
-	net                        *Network
-	N                          int
-	v, ipsc, H, A, z, jd, gate []float64 // [unit][lane]
-	edL, chdtL                 []float64 // [unit][lane]: the unit constants repeated per lane
-	ref                        []int32   // [unit][lane]
-	extb                       []float64 // [col][unit][lane]: external drive plus bias
-	cur, prev                  [lanes][]int32
-	ring                       [][]int32 // refractory release lists of flat indices unit*lanes+lane
-	rej                        []uint64
-	noise                      [lanes]FastNoise
-	in                         [lanes]input
-	out                        [lanes][]float64
-	st                         *state          // single-trial fallback
-	ctx                        context.Context // checked every 1024 steps (nil: never)
+	net       *Network
+	N         int
+	u         []laneUnit       // per unit
+	z, jd     [][lanes]float64 // per unit: membrane noise, recurrent input of the spikes
+	extb      [][lanes]float64 // [col*N + unit]: external drive plus bias
+	ref       []int32          // [unit*lanes + lane]
+	cur, prev [lanes][]int32
+	ring      [][]int32 // refractory release lists of flat indices unit*lanes+lane
+	noise     [lanes]FastNoise
+	in        [lanes]input
+	out       [lanes][]float64
+	st        *state          // single-trial fallback
+	ctx       context.Context // checked every 1024 steps (nil: never)
 }
 
 // canBatch reports whether the batched kernel applies to the network: the
@@ -77,25 +84,15 @@ func (b *batch) bind(n *Network) {
 	N := n.N
 	if b.N != N {
 		b.N = N
-		buf := make([]float64, 9*N*lanes)
-		k := N * lanes
-		b.v, b.ipsc, b.H, b.A = buf[0:k:k], buf[k:2*k:2*k], buf[2*k:3*k:3*k], buf[3*k:4*k:4*k]
-		b.z, b.jd, b.gate = buf[4*k:5*k:5*k], buf[5*k:6*k:6*k], buf[6*k:7*k:7*k]
-		b.edL, b.chdtL = buf[7*k:8*k:8*k], buf[8*k:9*k:9*k]
-		b.ref = make([]int32, k)
-		b.rej = make([]uint64, k)
+		b.u = make([]laneUnit, N)
+		b.z = make([][lanes]float64, N)
+		b.jd = make([][lanes]float64, N)
+		b.ref = make([]int32, N*lanes)
 		for l := range lanes {
 			b.cur[l] = make([]int32, N)
 			b.prev[l] = make([]int32, N)
 		}
 		b.st = nil
-	}
-	c := n.consts
-	for j := range N {
-		for l := range lanes {
-			b.edL[j*lanes+l] = c.ed[j]
-			b.chdtL[j*lanes+l] = c.chdt[j]
-		}
 	}
 	if b.st != nil {
 		b.st.consts = n.consts
@@ -192,41 +189,37 @@ func (b *batch) runLanes(nt int, res [lanes]*Result, spikes bool) error {
 	c := n.consts
 	dt, dtm, er := c.dt, c.dtm, c.er
 	vreset := p.VReset
-	clear(b.ipsc)
-	clear(b.H)
-	clear(b.A)
+	us, ref := b.u[:N], b.ref[:N*lanes]
+	clear(us)
 	clear(b.jd)
-	v, ref, gate := b.v, b.ref, b.gate
 	ring := b.ringFor(dt, p.Tref)
 	ref0 := refUntil(0, dt, p.Tref)
 	span := p.VInit - vreset
 	r0 := &ring[int(ref0)%len(ring)]
 	for l := range lanes {
 		g := &b.noise[l]
-		for j := range N {
-			k := j*lanes + l
-			v[k] = vreset + g.Uniform()*span
-			ref[k] = ref0
-			gate[k] = 0
+		for j := range us {
+			us[j].v[l] = vreset + g.Uniform()*span
 		}
 		if r := res[l]; r != nil {
 			for j := range N {
-				r.V0[j] = v[j*lanes+l]
+				r.V0[j] = us[j].v[l]
 			}
 		}
 	}
 	for k := range N * lanes {
+		ref[k] = ref0
 		*r0 = append(*r0, int32(k))
 	}
 	cols := b.in[0].cols
-	if cap(b.extb) < cols*N*lanes {
-		b.extb = make([]float64, cols*N*lanes)
+	if cap(b.extb) < cols*N {
+		b.extb = make([][lanes]float64, cols*N)
 	}
-	b.extb = b.extb[:cols*N*lanes]
+	b.extb = b.extb[:cols*N]
 	for l := range lanes {
 		ext := b.in[l].ext
 		for q, x := range ext[:cols*N] {
-			b.extb[q*lanes+l] = x + p.Bias
+			b.extb[q][l] = x + p.Bias
 		}
 	}
 	var (
@@ -237,8 +230,7 @@ func (b *batch) runLanes(nt int, res [lanes]*Result, spikes bool) error {
 	)
 	cur, prev := b.cur, b.prev
 	wk := c.wk[:N]
-	la := laneArgs{v: v, ipsc: b.ipsc, H: b.H, A: b.A, z: b.z, jd: b.jd, gate: gate,
-		ed: c.ed[:N], chdt: c.chdt[:N], edL: b.edL, chdtL: b.chdtL,
+	la := laneArgs{u: us, z: b.z[:N], jd: b.jd[:N], ed: c.ed[:N], chdt: c.chdt[:N],
 		er: er, sd: p.NoiseSD, vpeak: p.VPeak, parts: readoutParts}
 	for i := 1; i <= nt; i++ {
 		if i&1023 == 0 && b.ctx != nil {
@@ -247,16 +239,18 @@ func (b *batch) runLanes(nt int, res [lanes]*Result, spikes bool) error {
 			}
 		}
 		col := colIndex(i)
-		la.extb = b.extb[col*N*lanes : (col+1)*N*lanes]
+		la.extb = b.extb[col*N : (col+1)*N]
 		if back := &ring[i%len(ring)]; len(*back) > 0 {
 			for _, k := range *back {
 				if ref[k] == int32(i) {
-					gate[k] = dtm
+					us[k/lanes].gate[k%lanes] = dtm
 				}
 			}
 			*back = (*back)[:0]
 		}
-		normalsLanes(&b.noise, b.z, N, b.rej)
+		if !benchSkipNoise {
+			normalsLanes(&b.noise, b.z[:N])
+		}
 		la.cur = &cur
 		stepLanes(&la, prevFired, &o, &ncur)
 		for l := range lanes {
@@ -265,7 +259,7 @@ func (b *batch) runLanes(nt int, res [lanes]*Result, spikes bool) error {
 			}
 			B[l] *= er
 			for _, s := range prev[l][:nprev[l]] {
-				b.A[int(s)*lanes+l] += wk[s]
+				us[s].A[l] += wk[s]
 				B[l] += wk[s]
 			}
 		}
@@ -278,8 +272,8 @@ func (b *batch) runLanes(nt int, res [lanes]*Result, spikes bool) error {
 			firedL[l] = fired
 			if !fired {
 				if prevLanes[l] {
-					for j := range N {
-						b.jd[j*lanes+l] = 0
+					for j := range b.jd[:N] {
+						b.jd[j][l] = 0
 					}
 				}
 				continue
@@ -288,14 +282,13 @@ func (b *batch) runLanes(nt int, res [lanes]*Result, spikes bool) error {
 				anyFired = true
 				rs = refUntil(i, dt, p.Tref)
 			}
-			n.sumColumnsLane(b.jd, l, spk)
+			n.sumColumnsLane(b.jd[:N], l, spk)
 			back := &ring[int(rs)%len(ring)]
 			for _, s := range spk {
-				k := int(s)*lanes + l
-				ref[k] = rs
-				gate[k] = 0
-				v[k] = vreset
-				*back = append(*back, int32(k))
+				ref[int(s)*lanes+l] = rs
+				us[s].gate[l] = 0
+				us[s].v[l] = vreset
+				*back = append(*back, s*lanes+int32(l))
 			}
 			if r := res[l]; r != nil {
 				if spikes {
@@ -319,7 +312,7 @@ func (b *batch) runLanes(nt int, res [lanes]*Result, spikes bool) error {
 		for l := range lanes {
 			var s float64
 			for j := range N {
-				s += b.A[j*lanes+l] * ed[j]
+				s += us[j].A[l] * ed[j]
 			}
 			b.out[l][nt-1] = s - B[l]*er
 		}
@@ -340,45 +333,48 @@ func (b *batch) ringFor(dt, tref float64) [][]int32 {
 	return b.ring
 }
 
-// sumColumnsLane is sumColumns for lane l of jd ([unit][lane]): the same
-// sums in the same order.
-func (n *Network) sumColumnsLane(jd []float64, l int, spk []int32) {
+// sumColumnsLane is sumColumns for lane l of jd: the same sums in the
+// same order.
+func (n *Network) sumColumnsLane(jd [][lanes]float64, l int, spk []int32) {
 	N := n.N
-	jd = jd[:N*lanes]
+	jd = jd[:N]
+	l &= lanes - 1
 	if n.wcol == nil {
-		for j := range N {
-			jd[j*lanes+l] = 0
+		for j := range jd {
+			jd[j][l] = 0
 		}
 		for _, s := range spk {
 			lo, hi := n.sptr[s], n.sptr[s+1]
 			idx, val := n.sidx[lo:hi], n.sval[lo:hi]
 			val = val[:len(idx)]
 			for q, r := range idx {
-				jd[int(r)*lanes+l] += val[q]
+				jd[r][l] += val[q]
 			}
 		}
 		return
 	}
 	w := n.wcol[int(spk[0])*N : int(spk[0]+1)*N]
+	w = w[:len(jd)]
 	for j, x := range w {
-		jd[j*lanes+l] = x
+		jd[j][l] = x
 	}
 	for _, s := range spk[1:] {
 		w := n.wcol[int(s)*N : int(s+1)*N]
+		w = w[:len(jd)]
 		for j, x := range w {
-			jd[j*lanes+l] += x
+			jd[j][l] += x
 		}
 	}
 }
 
 // laneArgs are the operands of one step of the batched fused loop.
 type laneArgs struct {
-	v, ipsc, H, A, z, jd, gate, extb []float64 // [unit][lane]
-	ed, chdt                         []float64 // [unit]
-	edL, chdtL                       []float64 // [unit][lane]
-	cur                              *[lanes][]int32
-	er, sd, vpeak                    float64
-	parts                            int // readoutParts
+	u             []laneUnit
+	z, jd, extb   [][lanes]float64
+	ed, chdt      []float64 // per unit
+	cur           *[lanes][]int32
+	er, sd, vpeak float64
+	parts         int // readoutParts
 }
 
 // stepLanes runs one step of the batched fused loop: stepUnits for every
@@ -389,7 +385,7 @@ var stepLanes = stepLanesScalar
 
 // stepLanesScalar is the portable stepLanes.
 func stepLanesScalar(a *laneArgs, prevFired bool, o *[lanes]float64, nc *[lanes]int) {
-	N := len(a.ed)
+	N := len(a.u)
 	K := a.parts
 	nmain := N
 	if K > 2 {
@@ -399,19 +395,12 @@ func stepLanesScalar(a *laneArgs, prevFired bool, o *[lanes]float64, nc *[lanes]
 	var tail [8][lanes]float64
 	*nc = [lanes]int{}
 	er, sd, vpeak := a.er, a.sd, a.vpeak
+	us, zs, jds, exs := a.u, a.z[:N], a.jd[:N], a.extb[:N]
 	ed, chdt := a.ed[:N], a.chdt[:N]
 	cur := a.cur
-	for j := range N {
+	for j := range us {
 		e, ch := ed[j], chdt[j]
-		q := j * lanes
-		v := (*[lanes]float64)(a.v[q:])
-		ipsc := (*[lanes]float64)(a.ipsc[q:])
-		H := (*[lanes]float64)(a.H[q:])
-		A := (*[lanes]float64)(a.A[q:])
-		z := (*[lanes]float64)(a.z[q:])
-		jd := (*[lanes]float64)(a.jd[q:])
-		gate := (*[lanes]float64)(a.gate[q:])
-		extb := (*[lanes]float64)(a.extb[q:])
+		st, z, jd, extb := &us[j], &zs[j], &jds[j], &exs[j]
 		var s *[lanes]float64
 		if j < nmain {
 			s = &acc[j&(K-1)]
@@ -420,20 +409,20 @@ func stepLanesScalar(a *laneArgs, prevFired bool, o *[lanes]float64, nc *[lanes]
 		}
 		var spiked uint32
 		for l := range lanes {
-			ip := ipsc[l]*e + H[l]
+			ip := st.ipsc[l]*e + st.H[l]
 			if prevFired {
-				H[l] = H[l]*er + jd[l]*ch
+				st.H[l] = st.H[l]*er + jd[l]*ch
 			} else {
-				H[l] *= er
+				st.H[l] *= er
 			}
-			ipsc[l] = ip
-			x := A[l] * e
-			A[l] = x
+			st.ipsc[l] = ip
+			x := st.A[l] * e
+			st.A[l] = x
 			s[l] += x
-			vj := v[l]
-			vj += (ip + extb[l] - vj) * gate[l]
+			vj := st.v[l]
+			vj += (ip + extb[l] - vj) * st.gate[l]
 			vj += z[l] * sd
-			v[l] = vj
+			st.v[l] = vj
 			if vj >= vpeak {
 				spiked |= 1 << l
 			}
@@ -461,3 +450,5 @@ func stepLanesScalar(a *laneArgs, prevFired bool, o *[lanes]float64, nc *[lanes]
 		o[l] = r
 	}
 }
+
+var benchSkipNoise = false

@@ -190,8 +190,8 @@ func TestEvaluateBatched(t *testing.T) {
 	task := spikernn.NewGoNoGo()
 	eval := func(workers int, batched bool) *Evaluation {
 		t.Helper()
-		noBatch = !batched
-		defer func() { noBatch = false }()
+		useBatch = batched
+		defer func() { useBatch = false }()
 		ev, err := net.Evaluate(context.Background(), EvalOptions{Task: task, Trials: 13, Seed: 9, StreamOffset: 4, Workers: workers, Keep: true})
 		if err != nil {
 			t.Fatal(err)
@@ -220,6 +220,8 @@ func TestEvaluateBatched(t *testing.T) {
 		}
 	}
 	// Without Keep.
+	useBatch = true
+	defer func() { useBatch = false }()
 	noKeep, err := net.Evaluate(context.Background(), EvalOptions{Task: task, Trials: 13, Seed: 9, StreamOffset: 4, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -239,8 +241,8 @@ func TestSearchBatched(t *testing.T) {
 	opt := SearchOptions{Factors: []float64{5, 15, 40}, Trials: 11, Seed: 3}
 	search := func(workers int, batched bool) *SearchResult {
 		t.Helper()
-		noBatch = !batched
-		defer func() { noBatch = false }()
+		useBatch = batched
+		defer func() { useBatch = false }()
 		o := opt
 		o.Workers = workers
 		r, err := GridSearch(context.Background(), rate, o)
@@ -276,16 +278,15 @@ func TestNormalsLanes(t *testing.T) {
 			gs[l].Reset(6, uint64(100+l))
 			ref[l] = NewNoise(6, uint64(100+l))
 		}
-		z := make([]float64, n*lanes)
-		rej := make([]uint64, n*lanes)
+		z := make([][lanes]float64, n)
 		want := make([]float64, n)
 		for step := range 300 {
-			normalsLanes(&gs, z, n, rej)
+			normalsLanes(&gs, z)
 			for l := range lanes {
 				ref[l].Normals(want)
 				for k := range n {
-					if z[k*lanes+l] != want[k] {
-						t.Fatalf("n=%d step %d lane %d draw %d: %v, want %v", n, step, l, k, z[k*lanes+l], want[k])
+					if z[k][l] != want[k] {
+						t.Fatalf("n=%d step %d lane %d draw %d: %v, want %v", n, step, l, k, z[k][l], want[k])
 					}
 				}
 			}

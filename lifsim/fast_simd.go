@@ -24,11 +24,10 @@ func init() {
 // state, the spikes and (with readoutParts 8, which this kernel assumes)
 // the readout sums are exactly stepLanesScalar's.
 func stepLanesAVX512(a *laneArgs, prevFired bool, o *[lanes]float64, nc *[lanes]int) {
-	N := len(a.ed)
+	N := len(a.u)
 	nmain := N - N%8
-	k := N * lanes
-	v, ipsc, H, A, z, jd := a.v[:k], a.ipsc[:k], a.H[:k], a.A[:k], a.z[:k], a.jd[:k]
-	gate, extb, edL, chdtL := a.gate[:k], a.extb[:k], a.edL[:k], a.chdtL[:k]
+	us, zs, jds, exs := a.u, a.z[:N], a.jd[:N], a.extb[:N]
+	ed, chdt := a.ed[:N], a.chdt[:N]
 	erv := archsimd.BroadcastFloat64x8(a.er)
 	sdv := archsimd.BroadcastFloat64x8(a.sd)
 	peak := archsimd.BroadcastFloat64x8(a.vpeak)
@@ -36,29 +35,29 @@ func stepLanesAVX512(a *laneArgs, prevFired bool, o *[lanes]float64, nc *[lanes]
 	var tail [8]archsimd.Float64x8
 	*nc = [lanes]int{}
 	cur := a.cur
-	for j := range N {
-		q := j * lanes
-		e := archsimd.LoadFloat64x8Slice(edL[q:])
-		h := archsimd.LoadFloat64x8Slice(H[q:])
-		ip := archsimd.LoadFloat64x8Slice(ipsc[q:]).Mul(e).Add(h)
+	for j := range us {
+		st := &us[j]
+		e := archsimd.BroadcastFloat64x8(ed[j])
+		h := archsimd.LoadFloat64x8(&st.H)
+		ip := archsimd.LoadFloat64x8(&st.ipsc).Mul(e).Add(h)
 		if prevFired {
-			h = h.Mul(erv).Add(archsimd.LoadFloat64x8Slice(jd[q:]).Mul(archsimd.LoadFloat64x8Slice(chdtL[q:])))
+			h = h.Mul(erv).Add(archsimd.LoadFloat64x8(&jds[j]).Mul(archsimd.BroadcastFloat64x8(chdt[j])))
 		} else {
 			h = h.Mul(erv)
 		}
-		h.StoreSlice(H[q:])
-		ip.StoreSlice(ipsc[q:])
-		x := archsimd.LoadFloat64x8Slice(A[q:]).Mul(e)
-		x.StoreSlice(A[q:])
+		h.Store(&st.H)
+		ip.Store(&st.ipsc)
+		x := archsimd.LoadFloat64x8(&st.A).Mul(e)
+		x.Store(&st.A)
 		if j < nmain {
 			acc[j&7] = acc[j&7].Add(x)
 		} else {
 			tail[j-nmain] = x
 		}
-		vv := archsimd.LoadFloat64x8Slice(v[q:])
-		vv = vv.Add(ip.Add(archsimd.LoadFloat64x8Slice(extb[q:])).Sub(vv).Mul(archsimd.LoadFloat64x8Slice(gate[q:])))
-		vv = vv.Add(archsimd.LoadFloat64x8Slice(z[q:]).Mul(sdv))
-		vv.StoreSlice(v[q:])
+		vv := archsimd.LoadFloat64x8(&st.v)
+		vv = vv.Add(ip.Add(archsimd.LoadFloat64x8(&exs[j])).Sub(vv).Mul(archsimd.LoadFloat64x8(&st.gate)))
+		vv = vv.Add(archsimd.LoadFloat64x8(&zs[j]).Mul(sdv))
+		vv.Store(&st.v)
 		if m := vv.GreaterEqual(peak).ToBits(); m != 0 {
 			for m != 0 {
 				l := bits.TrailingZeros8(m)

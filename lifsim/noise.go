@@ -299,68 +299,63 @@ func splitmix(x *uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-// normalsLanes fills z, laid out [unit][lane] (z[k*lanes+l] is draw k of
-// lane l, k < n), with the draws gs[l].Normals would put in a slice of
-// length n: the same 64-bit words give the same candidates, and each lane's
-// rejected candidates are redrawn from its own stream in index order. The
-// lanes' generators run interleaved, which gives the processor independent
-// chains of work. rej is scratch for at least lanes*n entries.
-func normalsLanes(gs *[lanes]FastNoise, z []float64, n int, rej []uint64) {
+// normalsLanes fills z ([unit][lane]: z[k][l] is draw k of lane l, k <
+// len(z)) with the draws gs[l].Normals would put in a slice of length
+// len(z) (see normalsLane).
+func normalsLanes(gs *[lanes]FastNoise, z [][lanes]float64) {
+	for l := range gs {
+		gs[l].normalsLane(z, l)
+	}
+}
+
+// normalsLane is Normals writing its len(dst) draws to lane l of dst
+// (dst[k][l] is draw k): the same draws from the same stream.
+func (g *FastNoise) normalsLane(dst [][lanes]float64, l int) {
+	n := len(dst)
 	if n == 0 {
 		return
 	}
-	z = z[:n*lanes]
-	rej = rej[:n*lanes]
-	var s [lanes]uint64
-	var nr [lanes]int
-	for l := range gs {
-		s[l] = gs[l].ns
+	l &= lanes - 1
+	if cap(g.rej) < n {
+		g.rej = make([]uint64, n)
 	}
+	rej := g.rej[:n]
+	s := g.ns
+	nr := 0
 	k := 0
 	for ; k+1 < n; k += 2 {
-		d0 := (*[lanes]float64)(z[k*lanes:])
-		d1 := (*[lanes]float64)(z[(k+1)*lanes:])
-		for l := range lanes {
-			sl := s[l] + wyInc
-			s[l] = sl
-			hi, lo := bits.Mul64(sl, sl^wyMix)
-			x := hi ^ lo
-			u := uint32(x)
-			m := u >> 9
-			d0[l] = float64(int32(m)) * zigScale[u&511]
-			if m >= zigKm[uint8(u)] {
-				rej[l*n+nr[l]] = uint64(k)<<32 | uint64(u)
-				nr[l]++
-			}
-			u = uint32(x >> 32)
-			m = u >> 9
-			d1[l] = float64(int32(m)) * zigScale[u&511]
-			if m >= zigKm[uint8(u)] {
-				rej[l*n+nr[l]] = uint64(k+1)<<32 | uint64(u)
-				nr[l]++
-			}
+		s += wyInc
+		hi, lo := bits.Mul64(s, s^wyMix)
+		x := hi ^ lo
+		d := dst[k : k+2 : k+2]
+		u := uint32(x)
+		m := u >> 9
+		d[0][l] = float64(int32(m)) * zigScale[u&511]
+		if m >= zigKm[uint8(u)] {
+			rej[nr] = uint64(k)<<32 | uint64(u)
+			nr++
+		}
+		u = uint32(x >> 32)
+		m = u >> 9
+		d[1][l] = float64(int32(m)) * zigScale[u&511]
+		if m >= zigKm[uint8(u)] {
+			rej[nr] = uint64(k+1)<<32 | uint64(u)
+			nr++
 		}
 	}
 	if k < n {
-		d0 := (*[lanes]float64)(z[k*lanes:])
-		for l := range lanes {
-			sl := s[l] + wyInc
-			s[l] = sl
-			hi, lo := bits.Mul64(sl, sl^wyMix)
-			u := uint32(hi ^ lo)
-			m := u >> 9
-			d0[l] = float64(int32(m)) * zigScale[u&511]
-			if m >= zigKm[uint8(u)] {
-				rej[l*n+nr[l]] = uint64(k)<<32 | uint64(u)
-				nr[l]++
-			}
+		s += wyInc
+		hi, lo := bits.Mul64(s, s^wyMix)
+		u := uint32(hi ^ lo)
+		m := u >> 9
+		dst[k][l] = float64(int32(m)) * zigScale[u&511]
+		if m >= zigKm[uint8(u)] {
+			rej[nr] = uint64(k)<<32 | uint64(u)
+			nr++
 		}
 	}
-	for l := range gs {
-		g := &gs[l]
-		g.ns = s[l]
-		for _, r := range rej[l*n : l*n+nr[l]] {
-			z[int(r>>32)*lanes+l] = g.normalSlow(uint32(r))
-		}
+	g.ns = s
+	for _, r := range rej[:nr] {
+		dst[r>>32][l] = g.normalSlow(uint32(r))
 	}
 }

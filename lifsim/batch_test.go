@@ -58,6 +58,9 @@ func batchCases() []batchCase {
 func TestBatchMatchesSingle(t *testing.T) {
 	for ci, c := range batchCases() {
 		t.Run(c.name, func(t *testing.T) {
+			if c.N >= 200 && testing.Short() {
+				t.Skip("whole trials in -short mode")
+			}
 			rate := testNet(t, c.task, c.N, uint64(20+ci))
 			forceDense = c.dense
 			net, err := FromRate(rate, c.s, DefaultParams())

@@ -402,21 +402,24 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 		res.Perfs[k] = math.NaN()
 	}
 	total := len(factors) * trials
-	nets := make([]*Network, len(factors))
+	// The spiking network of each factor, built when its first trial runs
+	// and dropped when its last one is done (jobs are handed out in factor
+	// order, so only a few exist at a time).
+	nets := make([]func() (*Network, error), len(factors))
 	for k, s := range factors {
-		net, err := FromRate(rate, s, p)
-		if err != nil {
-			return nil, fmt.Errorf("lifsim: grid search at s = %v: %w", s, err)
-		}
-		nets[k] = net
+		nets[k] = sync.OnceValues(func() (*Network, error) { return FromRate(rate, s, p) })
 		res.Correct[k], res.Labels[k] = make([]bool, trials), make([]float64, trials)
+	}
+	net0, err := nets[0]()
+	if err != nil {
+		return nil, fmt.Errorf("lifsim: grid search at s = %v: %w", factors[0], err)
 	}
 	// One pool over every (factor, batch of trials): jobs are handed out in
 	// factor order, so an interrupted search has finished a prefix of the
 	// grid. With useBatch, trials run eight at a time on the batched
 	// kernel (the results do not depend on it).
 	bsz := 1
-	if useBatch && nets[0].canBatch() {
+	if useBatch && net0.canBatch() {
 		bsz = lanes
 	}
 	nb := (trials + bsz - 1) / bsz
@@ -431,10 +434,14 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 	}
 	finished := make([]int, len(factors))
 	var mu sync.Mutex
-	err := parallel.For(ctx, len(factors)*nb, opt.Workers, func() *batch { return &batch{} }, func(b *batch, job int) error {
+	err = parallel.For(ctx, len(factors)*nb, opt.Workers, func() *batch { return &batch{} }, func(b *batch, job int) error {
 		k, bi := job/nb, job%nb
 		s := factors[k]
-		b.bind(nets[k])
+		net, err := nets[k]()
+		if err != nil {
+			return fmt.Errorf("lifsim: grid search at s = %v: %w", s, err)
+		}
+		b.bind(net)
 		b.ctx = ctx
 		lo, hi := bi*bsz, min((bi+1)*bsz, trials)
 		var trs [lanes]spikernn.Trial
@@ -462,6 +469,9 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 		}
 		mu.Lock()
 		finished[k] += hi - lo
+		if finished[k] == trials {
+			nets[k] = nil
+		}
 		mu.Unlock()
 		return nil
 	})

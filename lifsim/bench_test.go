@@ -160,9 +160,9 @@ func BenchmarkBatch(b *testing.B) {
 
 // BenchmarkGridSearchTrained is the grid-search row: the trained
 // Go-NoGo fixture, the paper's grid (12 factors x 100 trials), two
-// workers; "batched" is the default (eight trials per batch), "single"
-// one trial at a time on the single-trial kernel (the previous scheme), in
-// the same run for the ratio.
+// workers; "single" is the default (one trial at a time on the
+// single-trial kernel), "batched" eight trials per batch on the batched
+// kernel (useBatch), in the same run for the ratio.
 func BenchmarkGridSearchTrained(b *testing.B) {
 	rate := loadFixture(b)
 	for _, mode := range []string{"batched", "single"} {
@@ -221,6 +221,8 @@ func BenchmarkNormalsLanes(b *testing.B) {
 	b.ReportMetric(float64((threadCPU()-c0).Nanoseconds())/float64(b.N*200*lanes), "cpu-ns/normal")
 }
 
+// BenchmarkBatchNoNoise is BenchmarkBatch without the normal draws (the
+// membrane noise stays zero): the cost of the batched update alone.
 func BenchmarkBatchNoNoise(b *testing.B) {
 	benchSkipNoise = true
 	defer func() { benchSkipNoise = false }()

@@ -12,10 +12,67 @@ import (
 func init() {
 	switch {
 	case archsimd.X86.AVX512():
-		stepUnits = stepAVX512
+		stepUnits, readoutParts = stepAVX512, 8
+		stepLanes = stepLanesAVX512
 	case archsimd.X86.AVX2():
-		stepUnits = stepAVX2
+		stepUnits, readoutParts = stepAVX2, 4
 	}
+}
+
+// stepLanesAVX512 is stepLanesScalar with one unit of the eight lanes per
+// instruction: the same operations per lane, in the same order, so the
+// state, the spikes and (with readoutParts 8, which this kernel assumes)
+// the readout sums are exactly stepLanesScalar's.
+func stepLanesAVX512(a *laneArgs, prevFired bool, o *[lanes]float64, nc *[lanes]int) {
+	N := len(a.u)
+	nmain := N - N%8
+	us, zs, jds, exs := a.u, a.z[:N], a.jd[:N], a.extb[:N]
+	ed, chdt := a.ed[:N], a.chdt[:N]
+	erv := archsimd.BroadcastFloat64x8(a.er)
+	sdv := archsimd.BroadcastFloat64x8(a.sd)
+	peak := archsimd.BroadcastFloat64x8(a.vpeak)
+	var acc [8]archsimd.Float64x8
+	var tail [8]archsimd.Float64x8
+	*nc = [lanes]int{}
+	cur := a.cur
+	for j := range us {
+		st := &us[j]
+		e := archsimd.BroadcastFloat64x8(ed[j])
+		h := archsimd.LoadFloat64x8(&st.H)
+		ip := archsimd.LoadFloat64x8(&st.ipsc).Mul(e).Add(h)
+		if prevFired {
+			h = h.Mul(erv).Add(archsimd.LoadFloat64x8(&jds[j]).Mul(archsimd.BroadcastFloat64x8(chdt[j])))
+		} else {
+			h = h.Mul(erv)
+		}
+		h.Store(&st.H)
+		ip.Store(&st.ipsc)
+		x := archsimd.LoadFloat64x8(&st.A).Mul(e)
+		x.Store(&st.A)
+		if j < nmain {
+			acc[j&7] = acc[j&7].Add(x)
+		} else {
+			tail[j-nmain] = x
+		}
+		vv := archsimd.LoadFloat64x8(&st.v)
+		vv = vv.Add(ip.Add(archsimd.LoadFloat64x8(&exs[j])).Sub(vv).Mul(archsimd.LoadFloat64x8(&st.gate)))
+		vv = vv.Add(archsimd.LoadFloat64x8(&zs[j]).Mul(sdv))
+		vv.Store(&st.v)
+		if m := vv.GreaterEqual(peak).ToBits(); m != 0 {
+			for m != 0 {
+				l := bits.TrailingZeros8(m)
+				cur[l][nc[l]] = int32(j)
+				nc[l]++
+				m &= m - 1
+			}
+		}
+	}
+	r := acc[0].Add(acc[1]).Add(acc[2].Add(acc[3])).Add(acc[4].Add(acc[5]).Add(acc[6].Add(acc[7])))
+	for t := range N - nmain {
+		r = r.Add(tail[t])
+	}
+	r.Store(o)
+	archsimd.ClearAVXUpperBits()
 }
 
 // stepAVX2 is stepScalar on 4-wide vectors: the same products and sums per

@@ -298,3 +298,64 @@ func splitmix(x *uint64) uint64 {
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
 }
+
+// normalsLanes fills z ([unit][lane]: z[k][l] is draw k of lane l, k <
+// len(z)) with the draws gs[l].Normals would put in a slice of length
+// len(z) (see normalsLane).
+func normalsLanes(gs *[lanes]FastNoise, z [][lanes]float64) {
+	for l := range gs {
+		gs[l].normalsLane(z, l)
+	}
+}
+
+// normalsLane is Normals writing its len(dst) draws to lane l of dst
+// (dst[k][l] is draw k): the same draws from the same stream.
+func (g *FastNoise) normalsLane(dst [][lanes]float64, l int) {
+	n := len(dst)
+	if n == 0 {
+		return
+	}
+	l &= lanes - 1
+	if cap(g.rej) < n {
+		g.rej = make([]uint64, n)
+	}
+	rej := g.rej[:n]
+	s := g.ns
+	nr := 0
+	k := 0
+	for ; k+1 < n; k += 2 {
+		s += wyInc
+		hi, lo := bits.Mul64(s, s^wyMix)
+		x := hi ^ lo
+		d := dst[k : k+2 : k+2]
+		u := uint32(x)
+		m := u >> 9
+		d[0][l] = float64(int32(m)) * zigScale[u&511]
+		if m >= zigKm[uint8(u)] {
+			rej[nr] = uint64(k)<<32 | uint64(u)
+			nr++
+		}
+		u = uint32(x >> 32)
+		m = u >> 9
+		d[1][l] = float64(int32(m)) * zigScale[u&511]
+		if m >= zigKm[uint8(u)] {
+			rej[nr] = uint64(k+1)<<32 | uint64(u)
+			nr++
+		}
+	}
+	if k < n {
+		s += wyInc
+		hi, lo := bits.Mul64(s, s^wyMix)
+		u := uint32(hi ^ lo)
+		m := u >> 9
+		dst[k][l] = float64(int32(m)) * zigScale[u&511]
+		if m >= zigKm[uint8(u)] {
+			rej[nr] = uint64(k)<<32 | uint64(u)
+			nr++
+		}
+	}
+	g.ns = s
+	for _, r := range rej[:nr] {
+		dst[r>>32][l] = g.normalSlow(uint32(r))
+	}
+}

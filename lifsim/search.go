@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spikernn/spikernn/internal/parallel"
@@ -176,6 +177,56 @@ func (n *Network) Evaluate(ctx context.Context, opt EvalOptions) (*Evaluation, e
 	inh := make([]float64, opt.Trials)
 	all := make([]float64, opt.Trials)
 	prog := newProgress(opt.Progress, "LIF evaluation", opt.Trials)
+	if useBatch && n.canBatch() && opt.Perturb == nil {
+		// Eight trials at a time on the batched kernel (same results).
+		nb := (opt.Trials + lanes - 1) / lanes
+		err = parallel.For(ctx, nb, opt.Workers, n.newBatch, func(b *batch, bi int) error {
+			lo, hi := bi*lanes, min((bi+1)*lanes, opt.Trials)
+			var trs [lanes]spikernn.Trial
+			var lt [lanes]laneTrial
+			var rs [lanes]*Result
+			for i := lo; i < hi; i++ {
+				stream := opt.StreamOffset + uint64(i)
+				trs[i-lo] = task.SpikingTrial(spikernn.SubRand(opt.Seed, stream))
+				lt[i-lo] = laneTrial{u: trs[i-lo].U, seed: opt.Seed, stream: stream}
+				rs[i-lo] = &Result{Counts: make([]int, n.N), V0: make([]float64, n.N), Stride: 1}
+			}
+			b.ctx = ctx
+			outs, dt, err := b.run(lt[:hi-lo], rs[:hi-lo], opt.Keep)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if le, ok := err.(laneError); ok {
+					return fmt.Errorf("lifsim: trial %d: %w", lo+le.lane, le.err)
+				}
+				return err
+			}
+			for i := lo; i < hi; i++ {
+				q := i - lo
+				res, in := rs[q], &b.in[q]
+				res.Dt, res.TSec, res.Nt = dt, in.tsec, in.nt
+				res.Out = outs[q]
+				if opt.Keep {
+					res.Out = append([]float64(nil), outs[q]...)
+				}
+				n.finish(res)
+				ev.SetTrial(i, trs[q], task.SpikingCorrect(res.Out, res.Dt, trs[q]))
+				exc[i], inh[i], all[i] = res.ExcRate, res.InhRate, res.MeanRate
+				if opt.Keep {
+					ev.Results[i], ev.Outputs[i] = res, res.Out
+				}
+				prog.Step()
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, wrapRun(err)
+		}
+		ev.Finish()
+		ev.ExcRate, ev.InhRate, ev.MeanRate = stats.Mean(exc), stats.Mean(inh), stats.Mean(all)
+		return ev, nil
+	}
 	err = parallel.For(ctx, opt.Trials, opt.Workers, n.newWorker, func(w *worker, i int) error {
 		stream := opt.StreamOffset + uint64(i)
 		tr := task.SpikingTrial(spikernn.SubRand(opt.Seed, stream))
@@ -199,6 +250,13 @@ func (n *Network) Evaluate(ctx context.Context, opt EvalOptions) (*Evaluation, e
 	ev.ExcRate, ev.InhRate, ev.MeanRate = stats.Mean(exc), stats.Mean(inh), stats.Mean(all)
 	return ev, nil
 }
+
+// useBatch makes Evaluate and GridSearch run eight trials at a time on the
+// batched kernel (see batch.go; the results are the same either way). It
+// is off: on the machines measured the batched kernel is no faster than
+// one trial at a time, because both spend most of their time in the
+// scalar normal draws (see the package documentation, Speed).
+var useBatch = false
 
 // task returns t, or the task the network was mapped from.
 func (n *Network) task(t spikernn.Task) (spikernn.Task, error) {
@@ -344,48 +402,95 @@ func GridSearch(ctx context.Context, rate *spikernn.Network, opt SearchOptions) 
 		res.Perfs[k] = math.NaN()
 	}
 	total := len(factors) * trials
-	var runErr error
-	done := 0
+	// The spiking network of each factor, built when its first trial runs
+	// and dropped when its last one is done (jobs are handed out in factor
+	// order, so only a few exist at a time).
+	nets := make([]func() (*Network, error), len(factors))
 	for k, s := range factors {
-		net, err := FromRate(rate, s, p)
-		if err != nil {
-			return nil, fmt.Errorf("lifsim: grid search at s = %v: %w", s, err)
-		}
-		correct := make([]bool, trials)
-		labels := make([]float64, trials)
-		detail := "s = " + strconv.FormatFloat(s, 'g', -1, 64)
-		var prog *parallel.Counter
-		if opt.Progress != nil {
-			base := done
-			prog = parallel.NewCounter(trials, func(d, _ int) {
-				opt.Progress.Report(spikernn.Progress{Stage: "lambda search", Done: base + d, Total: total, Detail: detail,
-					Final: base+d == total, Elapsed: time.Since(start)})
-			})
-		}
-		err = parallel.For(ctx, trials, opt.Workers, net.newWorker, func(w *worker, i int) error {
-			stream := uint64(k)*uint64(trials) + uint64(i)
-			tr := task.SpikingTrial(spikernn.SubRand(opt.Seed, stream))
-			w.noise.Reset(opt.Seed, stream)
-			out, dt, err := w.score(tr)
-			if err != nil {
-				return fmt.Errorf("lifsim: s = %v, trial %d: %w", s, i, err)
-			}
-			correct[i] = task.SpikingCorrect(out, dt, tr)
-			labels[i] = tr.Label
-			prog.Step()
-			return nil
+		nets[k] = sync.OnceValues(func() (*Network, error) { return FromRate(rate, s, p) })
+		res.Correct[k], res.Labels[k] = make([]bool, trials), make([]float64, trials)
+	}
+	net0, err := nets[0]()
+	if err != nil {
+		return nil, fmt.Errorf("lifsim: grid search at s = %v: %w", factors[0], err)
+	}
+	// One pool over every (factor, batch of trials): jobs are handed out in
+	// factor order, so an interrupted search has finished a prefix of the
+	// grid. With useBatch, trials run eight at a time on the batched
+	// kernel (the results do not depend on it).
+	bsz := 1
+	if useBatch && net0.canBatch() {
+		bsz = lanes
+	}
+	nb := (trials + bsz - 1) / bsz
+	var prog *parallel.Counter
+	if opt.Progress != nil {
+		prog = parallel.NewCounter(total, func(d, _ int) {
+			k := min((d-1)/trials, len(factors)-1)
+			opt.Progress.Report(spikernn.Progress{Stage: "lambda search", Done: d, Total: total,
+				Detail: "s = " + strconv.FormatFloat(factors[k], 'g', -1, 64),
+				Final:  d == total, Elapsed: time.Since(start)})
 		})
-		done += trials
+	}
+	finished := make([]int, len(factors))
+	var mu sync.Mutex
+	err = parallel.For(ctx, len(factors)*nb, opt.Workers, func() *batch { return &batch{} }, func(b *batch, job int) error {
+		k, bi := job/nb, job%nb
+		s := factors[k]
+		net, err := nets[k]()
 		if err != nil {
-			if ctx.Err() == nil {
-				return nil, err
+			return fmt.Errorf("lifsim: grid search at s = %v: %w", s, err)
+		}
+		b.bind(net)
+		b.ctx = ctx
+		lo, hi := bi*bsz, min((bi+1)*bsz, trials)
+		var trs [lanes]spikernn.Trial
+		var lt [lanes]laneTrial
+		for i := lo; i < hi; i++ {
+			stream := uint64(k)*uint64(trials) + uint64(i)
+			trs[i-lo] = task.SpikingTrial(spikernn.SubRand(opt.Seed, stream))
+			lt[i-lo] = laneTrial{u: trs[i-lo].U, seed: opt.Seed, stream: stream}
+		}
+		outs, dt, err := b.run(lt[:hi-lo], nil, false)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			runErr = fmt.Errorf("lifsim: %w after %d of %d scaling factors", err, k, len(factors))
+			i := lo
+			if le, ok := err.(laneError); ok {
+				i, err = lo+le.lane, le.err
+			}
+			return fmt.Errorf("lifsim: s = %v, trial %d: %w", s, i, err)
+		}
+		for i := lo; i < hi; i++ {
+			res.Correct[k][i] = task.SpikingCorrect(outs[i-lo], dt, trs[i-lo])
+			res.Labels[k][i] = trs[i-lo].Label
+			prog.Step()
+		}
+		mu.Lock()
+		finished[k] += hi - lo
+		if finished[k] == trials {
+			nets[k] = nil
+		}
+		mu.Unlock()
+		return nil
+	})
+	var runErr error
+	for k := range factors {
+		if finished[k] < trials {
 			break
 		}
-		res.Correct[k], res.Labels[k] = correct, labels
-		res.Perfs[k] = stats.Fraction(correct)
+		res.Perfs[k] = stats.Fraction(res.Correct[k])
 		res.Done = k + 1
+	}
+	for k := res.Done; k < len(factors); k++ {
+		res.Correct[k], res.Labels[k] = nil, nil
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			return nil, err
+		}
+		runErr = fmt.Errorf("lifsim: %w after %d of %d scaling factors", err, res.Done, len(factors))
 	}
 	res.BestIndex, res.Best, res.BestPerf = -1, math.NaN(), math.NaN()
 	for k := range res.Done {

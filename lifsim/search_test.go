@@ -289,11 +289,14 @@ func TestSearchInterrupted(t *testing.T) {
 	if !full.Complete() || full.Done != 3 {
 		t.Fatalf("full search: done %d", full.Done)
 	}
-	// Cancel once the second factor's trials are all done.
+	// Cancel once the second factor's trials are all done. One worker, so
+	// that no trial of the third factor has started by then (with more,
+	// the pool may be running trials of later factors, and may finish them).
 	interrupted := func() (context.Context, SearchOptions) {
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
 		o := opt
+		o.Workers = 1
 		o.Progress = spikernn.ReporterFunc(func(p spikernn.Progress) {
 			if p.Done == 2*trials {
 				cancel()

@@ -174,11 +174,17 @@ func (n *Network) runWith(st *state, inp *input, u *mat.Dense, opt RunOptions) (
 	}
 	rec.ncol = ncol
 	n.simulate(st, in, noise, pert, &rec, res.Out, res)
+	n.finish(res)
+	return res, nil
+}
+
+// finish computes a result's firing rates from its spike counts.
+func (n *Network) finish(res *Result) {
 	res.Rates = make([]float64, n.N)
 	var se, si float64
 	var ne, ni int
 	for j, c := range res.Counts {
-		res.Rates[j] = float64(c) / in.tsec
+		res.Rates[j] = float64(c) / res.TSec
 		if n.Inh[j] {
 			si += res.Rates[j]
 			ni++
@@ -195,7 +201,6 @@ func (n *Network) runWith(st *state, inp *input, u *mat.Dense, opt RunOptions) (
 		res.InhRate = math.NaN()
 	}
 	res.MeanRate = (se + si) / float64(n.N)
-	return res, nil
 }
 
 // input is a trial's external drive, prepared for the simulator.

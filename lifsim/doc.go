@@ -28,19 +28,22 @@
 // common case (LIF units, double-exponential synapses, no recordings) runs
 // a fused kernel that passes over the units once per step; the membrane
 // noise, one N(0,1) draw per unit and step, comes from a ziggurat over a
-// wyrand generator (FastNoise) and takes 55-65% of the time. Built with
-// GOEXPERIMENT=simd on amd64 the fused loop uses AVX-512 or AVX2. One
-// 1-second trial of an N = 200 network takes 10-13 ms of one core in the
-// default build and 8-9 ms with GOEXPERIMENT=simd (BenchmarkTrial).
+// wyrand generator (FastNoise) and takes most of the time. Built with
+// GOEXPERIMENT=simd on amd64 the fused loop uses AVX-512 or AVX2. The
+// measured times are in the repository README's speed table, the one place
+// timings live (BenchmarkTrial, BenchmarkTrialTrained,
+// BenchmarkGridSearchTrained; scripts/bench/peers.sh runs the Brian2 port
+// beside them).
 //
 // A batched kernel (batch.go) simulates eight independent trials of one
 // network at once, one per vector lane, with the state laid out
 // [unit][lane] and each trial's own noise stream; every lane is bit for bit
 // the single-trial kernel's trial (TestBatchMatchesSingle), so batching
-// changes no result. With GOEXPERIMENT=simd on AVX-512 its update costs
-// about 3 ms per trial (BenchmarkBatchNoNoise), but the normal draws stay
-// scalar: the ziggurat's table lookups need gathers, which the simd
-// package does not offer, and the draws of a trial cost 5-8 ms either way.
+// changes no result. With GOEXPERIMENT=simd on AVX-512 its update is about
+// four times cheaper than the single-trial kernel's (BenchmarkBatchNoNoise),
+// but the normal draws stay scalar: the ziggurat's table lookups need
+// gathers, which the simd package does not offer, and the draws then cost
+// about three times the update.
 // Measured whole, the batched kernel was no faster than one trial at a
 // time (and slower in the default build, where Go does not vectorise), so
 // Evaluate and GridSearch do not use it yet (useBatch); a vectorised

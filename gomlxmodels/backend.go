@@ -3,6 +3,7 @@ package gomlxmodels
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -128,4 +129,16 @@ func AcceleratedBackend(gpu int, memFraction float64) (config string, why string
 		reasons = append(reasons, why)
 	}
 	return "", strings.Join(reasons, "; ")
+}
+
+// BuildNote says, for a long command to print once at its start, what the
+// build costs: on amd64 without GOEXPERIMENT=simd the pure-Go backend's
+// vector kernels are off and training runs about half as fast. It is empty
+// when there is nothing to say (a simd build, another backend, another
+// architecture).
+func BuildNote(backend string) string {
+	if simdBuild || runtime.GOARCH != "amd64" || !strings.HasPrefix(ResolveBackend(backend), "go") {
+		return ""
+	}
+	return "built without GOEXPERIMENT=simd: training on the pure-Go backend runs about half as fast (see the README's speed table; GOEXPERIMENT=simd go build ./cmd/spikernn)"
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -529,5 +531,18 @@ func TestTrainManteXOR(t *testing.T) {
 				t.Errorf("%s did not meet its stopping rule", c.task)
 			}
 		})
+	}
+}
+
+func TestBuildNote(t *testing.T) {
+	note := BuildNote("go")
+	if simdBuild != (note == "") && runtime.GOARCH == "amd64" {
+		t.Errorf("simd build %v, note %q", simdBuild, note)
+	}
+	if note != "" && !strings.Contains(note, "GOEXPERIMENT=simd") {
+		t.Errorf("note %q", note)
+	}
+	if BuildNote("xla:cpu") != "" {
+		t.Error("a note for the XLA backend")
 	}
 }

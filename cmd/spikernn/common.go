@@ -147,6 +147,9 @@ func (bf *backendFlags) resolve(cmd string, w io.Writer) (string, error) {
 	if _, err := gomlxmodels.Backend(cfg); err != nil {
 		return "", fmt.Errorf("%s: %w", cmd, err)
 	}
+	if note := gomlxmodels.BuildNote(cfg); note != "" {
+		fmt.Fprintln(w, "spikernn:", note)
+	}
 	return cfg, nil
 }
 

@@ -21,7 +21,7 @@ func benchStep(b *testing.B, N, batchSize int, autodiff bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	t, err := newTrainer(be, nil, net, task, batchSize, 0, DefaultLearningRate, autodiff)
+	t, err := newTrainer(be, net, task, trainerOptions{Batch: batchSize, EvalTrials: 0, LR: DefaultLearningRate, Autodiff: autodiff})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func BenchmarkEval100(b *testing.B) {
 		b.Fatal(err)
 	}
 	evalBe, _ := Backend("go")
-	t, err := newTrainer(be, evalBe, net, task, 1, 100, DefaultLearningRate, false)
+	t, err := newTrainer(be, net, task, trainerOptions{Batch: 1, EvalTrials: 100, LR: DefaultLearningRate, EvalBe: evalBe})
 	if err != nil {
 		b.Fatal(err)
 	}

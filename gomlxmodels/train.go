@@ -215,7 +215,7 @@ func Train(ctx context.Context, net *spikernn.Network, opt TrainOptions) (*spike
 	if err != nil {
 		return nil, nil, fmt.Errorf("gomlxmodels: running the network before training: %w", err)
 	}
-	t, err := newTrainer(be, evalBe, net, task, opt.Batch, opt.EvalTrials, opt.LearningRate, opt.Autodiff)
+	t, err := newTrainer(be, net, task, trainerOptions{Batch: opt.Batch, EvalTrials: opt.EvalTrials, LR: opt.LearningRate, Autodiff: opt.Autodiff, EvalBe: evalBe})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -113,7 +113,7 @@ func TestEvaluateMatchesNetworkEvaluate(t *testing.T) {
 	be := testBackend(t)
 	net := newNet(t, "go-nogo", 50, 2, nil)
 	task, _ := spikernn.LookupTask("go-nogo")
-	tr, err := newTrainer(be, nil, net, task, 1, 20, DefaultLearningRate, false)
+	tr, err := newTrainer(be, net, task, trainerOptions{Batch: 1, EvalTrials: 20, LR: DefaultLearningRate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestPrunedConnectionsStayPruned(t *testing.T) {
 	be := testBackend(t)
 	net := newNet(t, "go-nogo", 60, 3, nil)
 	task, _ := spikernn.LookupTask("go-nogo")
-	tr, err := newTrainer(be, nil, net, task, 1, 0, 0.05, false)
+	tr, err := newTrainer(be, net, task, trainerOptions{Batch: 1, EvalTrials: 0, LR: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestPrunedConnectionsStayPruned(t *testing.T) {
 	}
 	// Without Dale's principle zeros do get gradients.
 	noDale := newNet(t, "go-nogo", 60, 3, func(c *spikernn.Config) { c.ApplyDale = false })
-	tr2, err := newTrainer(be, nil, noDale, task, 1, 0, 0.05, false)
+	tr2, err := newTrainer(be, noDale, task, trainerOptions{Batch: 1, EvalTrials: 0, LR: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}

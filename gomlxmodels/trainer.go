@@ -32,14 +32,25 @@ type trainer struct {
 	prev []compute.Buffer
 }
 
-// newTrainer compiles the training step (batch b) on be and, with
-// evalTrials > 0, the evaluation graph on evalBe (nil: be), and uploads the
+// trainerOptions configures a trainer.
+type trainerOptions struct {
+	Batch      int             // trials per training step
+	EvalTrials int             // trials of the evaluation graph (0: none)
+	LR         float64         // Adam's learning rate
+	Autodiff   bool            // GoMLX's autodiff instead of the written-out BPTT
+	EvalBe     compute.Backend // backend of the evaluation graph (nil: the training one)
+}
+
+// newTrainer compiles the training step (opt.Batch trials) on be and, with
+// opt.EvalTrials > 0, the evaluation graph on opt.EvalBe, and uploads the
 // network.
-func newTrainer(be, evalBe compute.Backend, net *spikernn.Network, task spikernn.Task, b, evalTrials int, lr float64, autodiff bool) (*trainer, error) {
+func newTrainer(be compute.Backend, net *spikernn.Network, task spikernn.Task, opt trainerOptions) (*trainer, error) {
+	evalBe := opt.EvalBe
 	if evalBe == nil {
 		evalBe = be
 	}
-	t := &trainer{be: be, evalBe: evalBe, task: task, spec: specFor(be, net, task, b), lr: lr}
+	b, evalTrials, autodiff := opt.Batch, opt.EvalTrials, opt.Autodiff
+	t := &trainer{be: be, evalBe: evalBe, task: task, spec: specFor(be, net, task, b), lr: opt.LR}
 	var err error
 	t.step, err = compile(be, "spikernn_train_step", func(g *Graph) ([]*Node, error) { return t.spec.buildTrainStep(g, autodiff) })
 	if err != nil {

@@ -177,6 +177,23 @@ func (n *Network) Evaluate(ctx context.Context, opt EvalOptions) (*Evaluation, e
 	inh := make([]float64, opt.Trials)
 	all := make([]float64, opt.Trials)
 	prog := newProgress(opt.Progress, "LIF evaluation", opt.Trials)
+	// record scores trial i (either path); finish summarises the run.
+	record := func(i int, tr spikernn.Trial, res *Result) {
+		ev.SetTrial(i, tr, task.SpikingCorrect(res.Out, res.Dt, tr))
+		exc[i], inh[i], all[i] = res.ExcRate, res.InhRate, res.MeanRate
+		if opt.Keep {
+			ev.Results[i], ev.Outputs[i] = res, res.Out
+		}
+		prog.Step()
+	}
+	finish := func(err error) (*Evaluation, error) {
+		if err != nil {
+			return nil, wrapRun(err)
+		}
+		ev.Finish()
+		ev.ExcRate, ev.InhRate, ev.MeanRate = stats.Mean(exc), stats.Mean(inh), stats.Mean(all)
+		return ev, nil
+	}
 	if useBatch && n.canBatch() && opt.Perturb == nil {
 		// Eight trials at a time on the batched kernel (same results).
 		nb := (opt.Trials + lanes - 1) / lanes
@@ -211,21 +228,11 @@ func (n *Network) Evaluate(ctx context.Context, opt EvalOptions) (*Evaluation, e
 					res.Out = append([]float64(nil), outs[q]...)
 				}
 				n.finish(res)
-				ev.SetTrial(i, trs[q], task.SpikingCorrect(res.Out, res.Dt, trs[q]))
-				exc[i], inh[i], all[i] = res.ExcRate, res.InhRate, res.MeanRate
-				if opt.Keep {
-					ev.Results[i], ev.Outputs[i] = res, res.Out
-				}
-				prog.Step()
+				record(i, trs[q], res)
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, wrapRun(err)
-		}
-		ev.Finish()
-		ev.ExcRate, ev.InhRate, ev.MeanRate = stats.Mean(exc), stats.Mean(inh), stats.Mean(all)
-		return ev, nil
+		return finish(err)
 	}
 	err = parallel.For(ctx, opt.Trials, opt.Workers, n.newWorker, func(w *worker, i int) error {
 		stream := opt.StreamOffset + uint64(i)
@@ -235,20 +242,10 @@ func (n *Network) Evaluate(ctx context.Context, opt EvalOptions) (*Evaluation, e
 		if err != nil {
 			return fmt.Errorf("lifsim: trial %d: %w", i, err)
 		}
-		ev.SetTrial(i, tr, task.SpikingCorrect(res.Out, res.Dt, tr))
-		exc[i], inh[i], all[i] = res.ExcRate, res.InhRate, res.MeanRate
-		if opt.Keep {
-			ev.Results[i], ev.Outputs[i] = res, res.Out
-		}
-		prog.Step()
+		record(i, tr, res)
 		return nil
 	})
-	if err != nil {
-		return nil, wrapRun(err)
-	}
-	ev.Finish()
-	ev.ExcRate, ev.InhRate, ev.MeanRate = stats.Mean(exc), stats.Mean(inh), stats.Mean(all)
-	return ev, nil
+	return finish(err)
 }
 
 // useBatch makes Evaluate and GridSearch run eight trials at a time on the

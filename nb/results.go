@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -158,4 +159,17 @@ func panelKey(p string) pkey {
 	}
 	k.rest = s[i:]
 	return k
+}
+
+// Within compares a value with the paper's on an absolute scale:
+// Reproduced within reproduced of it, Close within close, else Differs;
+// e.g. nb.Within(acc, 0.987, 0.05, 0.10) for accuracies as fractions.
+func Within(here, paper, reproduced, close float64) Verdict {
+	switch d := math.Abs(here-paper) - 1e-12; { // 1e-12: 0.55 - 0.5 is a bit over 0.05
+	case d <= reproduced:
+		return Reproduced
+	case d <= close:
+		return Close
+	}
+	return Differs
 }

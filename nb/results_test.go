@@ -36,3 +36,14 @@ func TestNbVerdictIf(t *testing.T) {
 		t.Error("VerdictIf: wrong verdict")
 	}
 }
+
+func TestWithin(t *testing.T) {
+	for _, c := range []struct {
+		here, paper float64
+		want        Verdict
+	}{{0.96, 0.987, Reproduced}, {0.909, 0.987, Close}, {0.496, 0.597, Differs}, {0.55, 0.5, Reproduced}} {
+		if got := Within(c.here, c.paper, 0.05, 0.10); got != c.want {
+			t.Errorf("Within(%v, %v) = %s, want %s", c.here, c.paper, got, c.want)
+		}
+	}
+}

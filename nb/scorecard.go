@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -130,7 +131,7 @@ func Scorecard(files []ResultsFile) string {
 	var extra []string
 	for _, f := range files {
 		for _, r := range f.Results {
-			if !used[r.Panel] && !slicesContains(extra, r.Panel) {
+			if !used[r.Panel] && !slices.Contains(extra, r.Panel) {
 				extra = append(extra, r.Panel)
 			}
 		}
@@ -142,21 +143,7 @@ func Scorecard(files []ResultsFile) string {
 }
 
 func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }
 
 // scorecardBlock matches the generated part of notebooks/README.md.

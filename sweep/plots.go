@@ -20,60 +20,60 @@ type Point struct {
 	SD        float64 // the SD of the values (metrics only)
 }
 
+// Values returns the numbers of a column, leaving out its empty cells
+// (values not computed: a network that did not train is not converted).
+func (t *Table) Values(col string) ([]float64, error) {
+	v, err := t.Floats(col)
+	return stats.NonNaN(v), err
+}
+
+// Mean returns the mean and SD of the numbers of column col (Lo and Hi are
+// mean -/+ SD; the SD is the population SD, numpy's default; N counts the
+// numbers).
+func (t *Table) Mean(col string) (Point, error) {
+	v, err := t.Values(col)
+	if err != nil || len(v) == 0 {
+		return Point{Y: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), SD: math.NaN()}, err
+	}
+	m, sd := stats.MeanSD(v)
+	return Point{N: len(v), Y: m, SD: sd, Lo: m - sd, Hi: m + sd}, nil
+}
+
+// by computes stat over the rows of each value of column x, in GroupBy's
+// order, leaving out the values where it counts no row.
+func (t *Table) by(x string, stat func(*Table) (Point, error)) ([]Point, error) {
+	groups, err := t.GroupBy(x)
+	if err != nil {
+		return nil, err
+	}
+	var out []Point
+	for _, g := range groups {
+		p, err := stat(g.Table)
+		if err != nil {
+			return nil, err
+		}
+		if p.N > 0 {
+			p.Value, p.X = g.Value, g.X
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // FractionBy returns, for each value of column x, the fraction of rows
 // whose column col is 1 (e.g. "trained" or "successful") with its 95%
 // Wilson interval: the paper's Fig 1C and Fig 2C.
 func (t *Table) FractionBy(x, col string) ([]Point, error) {
-	groups, err := t.GroupBy(x)
-	if err != nil {
-		return nil, err
-	}
-	var out []Point
-	for _, g := range groups {
-		f, err := g.Table.FractionOf(col)
-		if err != nil {
-			return nil, err
-		}
-		if f.N == 0 {
-			continue
-		}
-		out = append(out, Point{Value: g.Value, X: g.X, N: f.N, Y: f.P, Lo: f.Low, Hi: f.High, SD: math.NaN()})
-	}
-	return out, nil
+	return t.by(x, func(g *Table) (Point, error) {
+		f, err := g.FractionOf(col)
+		return Point{N: f.N, Y: f.P, Lo: f.Low, Hi: f.High, SD: math.NaN()}, err
+	})
 }
 
-// MeanBy returns, for each value of column x, the mean and SD of the
-// numeric column col over the rows where it is not empty (Lo and Hi are
-// mean -/+ SD; the SD is the population SD, numpy's default).
+// MeanBy returns, for each value of column x, the Mean of column col over
+// the rows that share it.
 func (t *Table) MeanBy(x, col string) ([]Point, error) {
-	groups, err := t.GroupBy(x)
-	if err != nil {
-		return nil, err
-	}
-	var out []Point
-	for _, g := range groups {
-		v, err := g.Table.Floats(col)
-		if err != nil {
-			return nil, err
-		}
-		v = finite(v)
-		if len(v) == 0 {
-			continue
-		}
-		m, sd := stats.MeanSD(v)
-		out = append(out, Point{Value: g.Value, X: g.X, N: len(v), Y: m, SD: sd, Lo: m - sd, Hi: m + sd})
-	}
-	return out, nil
-}
-
-func finite(v []float64) []float64 {
-	out := v[:0:0]
-	for _, x := range v {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			out = append(out, x)
-		}
-	}
-	return out
+	return t.by(x, func(g *Table) (Point, error) { return g.Mean(col) })
 }
 
 // series turns points into a plot series; a swept column that is not
@@ -176,11 +176,11 @@ func (t *Table) PlotDistribution(col, by string, opt plot.DistOptions) (*plot.Fi
 	}
 	var ds []plot.Distribution
 	for _, g := range groups {
-		v, err := g.Table.Floats(col)
+		v, err := g.Table.Values(col)
 		if err != nil {
 			return nil, err
 		}
-		if v = finite(v); len(v) > 0 {
+		if len(v) > 0 {
 			ds = append(ds, plot.Distribution{Label: g.Value, Values: v})
 		}
 	}

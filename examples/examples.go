@@ -20,6 +20,7 @@ import (
 	"github.com/spikernn/spikernn/lifsim"
 	"github.com/spikernn/spikernn/pipeline"
 	"github.com/spikernn/spikernn/spikernn"
+	"github.com/spikernn/spikernn/sweep"
 )
 
 // Entry is one shipped model.
@@ -89,20 +90,39 @@ func Dir() string {
 	if d := os.Getenv("SPIKERNN_MODELS"); d != "" {
 		return d
 	}
+	return filepath.Join(examplesDir(), "models")
+}
+
+// examplesDir is the examples folder of the module that contains the
+// working folder (a notebook's cells run in the notebooks folder).
+func examplesDir() string {
 	dir, err := os.Getwd()
 	if err != nil {
-		return filepath.Join("examples", "models")
+		return "examples"
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "examples", "models")
+			return filepath.Join(dir, "examples")
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return filepath.Join("examples", "models")
+			return "examples"
 		}
 		dir = parent
 	}
+}
+
+// SweepSpec loads the example sweep examples/sweeps/NAME.toml.
+func SweepSpec(name string) (*sweep.Spec, error) {
+	return sweep.LoadSpec(filepath.Join(examplesDir(), "sweeps", name+".toml"))
+}
+
+// SweepResults loads the committed results table of an example sweep,
+// examples/sweeps/results/NAME.csv (what `spikernn sweep collect` wrote
+// after running it), so that a notebook draws its figure without rerunning
+// the sweep.
+func SweepResults(name string) (*sweep.Table, error) {
+	return sweep.LoadCSV(filepath.Join(examplesDir(), "sweeps", "results", name+".csv"))
 }
 
 // Load returns the named model from the shipped store (Dir()), with its

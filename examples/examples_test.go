@@ -62,3 +62,27 @@ func TestModelsDir(t *testing.T) {
 		t.Errorf("Dir() = %q, want examples/models of the module", d)
 	}
 }
+
+// TestSweepFiles: every example sweep loads, and every committed results
+// table belongs to a sweep file and has a row per job of it.
+func TestSweepFiles(t *testing.T) {
+	tables, _ := filepath.Glob(filepath.Join("sweeps", "results", "*.csv"))
+	if len(tables) == 0 {
+		t.Fatal("no committed sweep tables")
+	}
+	for _, p := range tables {
+		name := strings.TrimSuffix(filepath.Base(p), ".csv")
+		spec, err := SweepSpec(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		jobs, _ := spec.Jobs()
+		tab, err := SweepResults(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(tab.Rows) != len(jobs) {
+			t.Errorf("%s: %d rows for %d jobs", name, len(tab.Rows), len(jobs))
+		}
+	}
+}

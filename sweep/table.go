@@ -270,6 +270,12 @@ func (t *Table) Filter(keep func(row func(col string) string) bool) *Table {
 	return out
 }
 
+// Where returns the rows whose column col holds value (none when the table
+// has no such column).
+func (t *Table) Where(col, value string) *Table {
+	return t.Filter(func(row func(string) string) bool { return row(col) == value })
+}
+
 // Group is the rows of a table that share a value of a column.
 type Group struct {
 	Value string  // the column's value

@@ -161,6 +161,30 @@ func panelKey(p string) pkey {
 	return k
 }
 
+// InInterval compares a fraction of networks with the paper's: Reproduced
+// when the paper's value lies in this run's interval [lo, hi] (e.g. a 95%
+// binomial interval), Close when it is within close of this run's value
+// here, else Differs; e.g. nb.InInterval(0.94, f.P, f.Low, f.High, 0.15).
+func InInterval(paper, here, lo, hi, close float64) Verdict {
+	switch {
+	case paper >= lo-1e-9 && paper <= hi+1e-9:
+		return Reproduced
+	case math.Abs(paper-here) <= close+1e-12:
+		return Close
+	}
+	return Differs
+}
+
+// Relative compares a value with the paper's on a relative scale:
+// Reproduced within the fraction reproduced of the paper's value, Close
+// within close, else Differs; e.g. nb.Relative(trials, 644, 0.25, 0.5).
+func Relative(here, paper, reproduced, close float64) Verdict {
+	if paper == 0 {
+		return Within(here, paper, 0, 0)
+	}
+	return Within(here/paper, 1, reproduced, close)
+}
+
 // Within compares a value with the paper's on an absolute scale:
 // Reproduced within reproduced of it, Close within close, else Differs;
 // e.g. nb.Within(acc, 0.987, 0.05, 0.10) for accuracies as fractions.

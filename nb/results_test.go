@@ -47,3 +47,23 @@ func TestWithin(t *testing.T) {
 		}
 	}
 }
+
+func TestInIntervalAndRelative(t *testing.T) {
+	// 4 of 10 successful (95% Wilson interval 17-69%) against the paper's 93%, 55% and 60%.
+	for _, c := range []struct {
+		paper float64
+		want  Verdict
+	}{{0.55, Reproduced}, {0.68, Reproduced}, {0.54, Reproduced}, {0.69, Close}, {0.80, Differs}, {0.10, Close}, {0.0, Differs}} {
+		if got := InInterval(c.paper, 0.4, 0.168, 0.687, 0.3); got != c.want {
+			t.Errorf("InInterval(%v) = %s, want %s", c.paper, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		here, paper float64
+		want        Verdict
+	}{{772, 644, Reproduced}, {950, 644, Close}, {1300, 644, Differs}, {500, 644, Reproduced}, {0, 0, Reproduced}, {1, 0, Differs}} {
+		if got := Relative(c.here, c.paper, 0.25, 0.5); got != c.want {
+			t.Errorf("Relative(%v, %v) = %s, want %s", c.here, c.paper, got, c.want)
+		}
+	}
+}

@@ -88,6 +88,39 @@ func Grid(rows, cols int, panels ...*gplot.Plot) (_ *Figure, err error) {
 	return f, nil
 }
 
+// Beside returns one figure with the panels of figs side by side, in order
+// (each figure's panels row by row, empty cells left out), as wide as the
+// figures together and as tall as the tallest; legends go outside the data
+// when any figure drew them there. It is how a notebook shows the panels of
+// a paper's figure that separate calls drew, e.g. Fig 3B-C:
+//
+//	fig, err := plot.Beside(trained, accuracy, trials)
+func Beside(figs ...*Figure) (_ *Figure, err error) {
+	defer guard(&err)
+	var panels []*gplot.Plot
+	var width, height vg.Length
+	outside := false
+	for i, f := range figs {
+		if f == nil {
+			return nil, badInput("figure %d is nil", i)
+		}
+		for _, p := range f.panels {
+			if p != nil {
+				panels = append(panels, p)
+			}
+		}
+		width, height = width+f.Width, max(height, f.Height)
+		outside = outside || f.LegendOutside
+	}
+	if len(panels) == 0 {
+		return nil, badInput("no panels")
+	}
+	g := NewFigure(1, len(panels)).WithSize(width, height)
+	copy(g.panels, panels)
+	g.LegendOutside = outside
+	return g, nil
+}
+
 // Rows returns the number of panel rows.
 func (f *Figure) Rows() int { return f.rows }
 

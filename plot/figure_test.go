@@ -54,6 +54,33 @@ func TestFigurePNGSize(t *testing.T) {
 	}
 }
 
+func TestBeside(t *testing.T) {
+	a := NewFigure(1, 1).WithSize(4*vg.Inch, 3*vg.Inch)
+	a.SetPanel(0, 0, simplePanel(t))
+	b, err := Grid(1, 3, simplePanel(t), nil, simplePanel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WithSize(8*vg.Inch, 4*vg.Inch).LegendOutside = true
+	fig, err := Beside(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fig.Rows() != 1 || fig.Cols() != 3 || fig.Panel(0, 0) != a.Panel(0, 0) || fig.Panel(0, 2) != b.Panel(0, 2) {
+		t.Errorf("Beside: %d x %d panels, not a's then b's non-empty ones", fig.Rows(), fig.Cols())
+	}
+	if fig.Width != 12*vg.Inch || fig.Height != 4*vg.Inch || !fig.LegendOutside {
+		t.Errorf("Beside: %v x %v, legend outside %v", fig.Width, fig.Height, fig.LegendOutside)
+	}
+	render(t, "beside", fig)
+	if _, err := Beside(a, nil); err == nil {
+		t.Error("Beside with a nil figure: no error")
+	}
+	if _, err := Beside(); err == nil {
+		t.Error("Beside of nothing: no error")
+	}
+}
+
 func TestFigureFormats(t *testing.T) {
 	fig, err := Grid(2, 2, simplePanel(t), nil, simplePanel(t), simplePanel(t))
 	if err != nil {

@@ -347,6 +347,16 @@ func TestSweepAndBars(t *testing.T) {
 		t.Fatal(err)
 	}
 	render(t, "sweep_interval", fig)
+	// Fig 2D: the trained mean against the largest allowed decay constant, under y = x.
+	fig, err = Sweep([]Series{{X: []float64{20, 50, 200, 1000}, Y: []float64{20, 33, 97, 345}, SD: []float64{0, 3, 10, 30}}},
+		SweepOptions{XLabel: "tau_max (ms)", YLabel: "mean tau (ms)", Identity: true, IdentityLabel: "y = x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := fig.Panel(0, 0); p.Y.Max < 1000 || p.Y.Min > 20 {
+		t.Errorf("the identity line is not inside the y range %v-%v", p.Y.Min, p.Y.Max)
+	}
+	render(t, "sweep_identity", fig)
 	fig, err = Distributions([]Distribution{
 		{Label: "tuned", Values: []float64{0.9, 0.95, 0.97, 0.6, 1}},
 		{Label: "fixed", Values: []float64{0.5, 0.7, 0.8}},

@@ -79,6 +79,11 @@ type SweepOptions struct {
 	// labelled MarkLabel (e.g. the chosen scaling factor).
 	Mark      *float64
 	MarkLabel string
+	// Identity draws the dashed line y = x over the data's x range, labelled
+	// IdentityLabel when set (Fig 2D: the trained decay constants' mean
+	// against the largest allowed one).
+	Identity      bool
+	IdentityLabel string
 }
 
 // Sweep plots one or more curves of a quantity against a swept parameter,
@@ -122,6 +127,13 @@ func Sweep(series []Series, opt SweepOptions) (_ *Figure, err error) {
 		p.Add(v)
 		if opt.MarkLabel != "" {
 			p.Legend.Add(opt.MarkLabel, v)
+		}
+	}
+	if opt.Identity { // over the data's x range (which widens the y range to it)
+		l := newLine([]float64{p.X.Min, p.X.Max}, []float64{p.X.Min * f, p.X.Max * f}, lineStyle(grey, 1, 4, 3))
+		p.Add(l)
+		if opt.IdentityLabel != "" {
+			p.Legend.Add(opt.IdentityLabel, l)
 		}
 	}
 	p.Y.Min, p.Y.Max = padRange(p.Y.Min, p.Y.Max, 0.06)

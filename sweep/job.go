@@ -143,6 +143,8 @@ type Record struct {
 	TrainSeconds   Float  `json:"train_seconds"`             // NaN when the model came from the store
 	FinalLoss      Float  `json:"final_loss"`                // the last evaluation's mean loss
 	FinalAccuracy  Float  `json:"final_accuracy"`            // the last evaluation's accuracy
+	TauMinMs       Float  `json:"-"`                         // the decay constants' range set by the settings (filled by Collect)
+	TauMaxMs       Float  `json:"-"`                         // (equal to TauMinMs: one fixed, untrained constant)
 	TauMeanMs      Float  `json:"tau_mean_ms"`               // the trained decay constants' mean
 	TauSDMs        Float  `json:"tau_sd_ms"`
 	RatePerf       Float  `json:"rate_perf"` // the rate network on fresh trials

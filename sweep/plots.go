@@ -3,6 +3,8 @@ package sweep
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/spikernn/spikernn/internal/stats"
 	"github.com/spikernn/spikernn/plot"
@@ -18,6 +20,21 @@ type Point struct {
 	// interval for a fraction, mean +/- SD for a metric.
 	Y, Lo, Hi float64
 	SD        float64 // the SD of the values (metrics only)
+}
+
+// Fraction returns a point of FractionBy as the Fraction it summarises.
+func (p Point) Fraction() Fraction {
+	return Wilson(int(math.Round(p.Y*float64(p.N))), p.N, 1.96)
+}
+
+// MeanString formats a point of MeanBy or Mean as mean ± SD, times scale,
+// with prec decimals and the count: p.MeanString(100, 1, "%") gives
+// "98.8 ± 4.7% (n = 10)".
+func (p Point) MeanString(scale float64, prec int, unit string) string {
+	if p.N == 0 {
+		return "no networks"
+	}
+	return fmt.Sprintf("%.*f ± %.*f%s (n = %d)", prec, scale*p.Y, prec, scale*p.SD, unit, p.N)
 }
 
 // Values returns the numbers of a column, leaving out its empty cells
@@ -91,47 +108,56 @@ func series(label string, pts []Point) (plot.Series, error) {
 	return s, nil
 }
 
+// curve is one curve of a plot: a statistic of column col of table t.
+type curve struct {
+	label, col string
+	t          *Table
+}
+
 // plotBy draws stat(x, col) against x, one curve per value of group (""
 // for a single curve).
 func (t *Table) plotBy(stat func(*Table, string, string) ([]Point, error), x, col, group string, opt plot.SweepOptions) (*plot.Figure, error) {
-	type part struct {
-		label string
-		t     *Table
-	}
-	parts := []part{{"", t}}
+	curves := []curve{{"", col, t}}
 	if group != "" {
 		groups, err := t.GroupBy(group)
 		if err != nil {
 			return nil, err
 		}
-		parts = parts[:0]
+		curves = curves[:0]
 		for _, g := range groups {
-			parts = append(parts, part{group + " = " + g.Value, g.Table})
+			curves = append(curves, curve{group + " = " + g.Value, col, g.Table})
 		}
 	}
+	if opt.YLabel == "" {
+		opt.YLabel = col
+	}
+	return plotCurves(stat, x, curves, opt)
+}
+
+// plotCurves draws stat(x, c.col) of each curve c against x.
+func plotCurves(stat func(*Table, string, string) ([]Point, error), x string, curves []curve, opt plot.SweepOptions) (*plot.Figure, error) {
 	var ss []plot.Series
-	for _, p := range parts {
-		pts, err := stat(p.t, x, col)
+	var cols []string
+	for _, c := range curves {
+		cols = append(cols, c.col)
+		pts, err := stat(c.t, x, c.col)
 		if err != nil {
 			return nil, err
 		}
 		if len(pts) == 0 {
 			continue
 		}
-		s, err := series(p.label, pts)
+		s, err := series(c.label, pts)
 		if err != nil {
 			return nil, err
 		}
 		ss = append(ss, s)
 	}
 	if len(ss) == 0 {
-		return nil, fmt.Errorf("sweep: no rows with a value in column %q", col)
+		return nil, fmt.Errorf("sweep: no rows with a value in column %s", strings.Join(slices.Compact(cols), ", "))
 	}
 	if opt.XLabel == "" {
 		opt.XLabel = x
-	}
-	if opt.YLabel == "" {
-		opt.YLabel = col
 	}
 	return plot.Sweep(ss, opt)
 }
@@ -152,17 +178,42 @@ func (t *Table) PlotFraction(x, col, group string, opt plot.SweepOptions) (*plot
 // With opt.Percent the column holds fractions, and the error bars are
 // clipped to [0, 100%], as the paper draws them.
 func (t *Table) PlotMetric(x, col, group string, opt plot.SweepOptions) (*plot.Figure, error) {
-	stat := (*Table).MeanBy
-	if opt.Percent {
-		stat = func(t *Table, x, col string) ([]Point, error) {
-			pts, err := t.MeanBy(x, col)
-			for i := range pts {
-				pts[i].Lo, pts[i].Hi = math.Max(0, pts[i].Lo), math.Min(1, pts[i].Hi)
-			}
-			return pts, err
-		}
+	return t.plotBy(meanStat(opt.Percent), x, col, group, opt)
+}
+
+// PlotMetrics plots the mean +/- SD of several numeric columns against the
+// swept column x, one curve per column, labelled by labels (the column
+// names when nil): e.g. the rate and LIF accuracy against N (Fig 2C), or
+// the LIF accuracy on Go and on NoGo trials. With opt.Percent the error
+// bars are clipped to [0, 100%], as in PlotMetric.
+func (t *Table) PlotMetrics(x string, cols, labels []string, opt plot.SweepOptions) (*plot.Figure, error) {
+	if labels != nil && len(labels) != len(cols) {
+		return nil, fmt.Errorf("sweep: %d labels for %d columns", len(labels), len(cols))
 	}
-	return t.plotBy(stat, x, col, group, opt)
+	var curves []curve
+	for i, c := range cols {
+		label := c
+		if labels != nil {
+			label = labels[i]
+		}
+		curves = append(curves, curve{label, c, t})
+	}
+	return plotCurves(meanStat(opt.Percent), x, curves, opt)
+}
+
+// meanStat is MeanBy, with the error bars clipped to [0, 1] when the
+// column holds fractions shown in percent.
+func meanStat(percent bool) func(*Table, string, string) ([]Point, error) {
+	if !percent {
+		return (*Table).MeanBy
+	}
+	return func(t *Table, x, col string) ([]Point, error) {
+		pts, err := t.MeanBy(x, col)
+		for i := range pts {
+			pts[i].Lo, pts[i].Hi = math.Max(0, pts[i].Lo), math.Min(1, pts[i].Hi)
+		}
+		return pts, err
+	}
 }
 
 // PlotDistribution draws the distribution of the numeric column col for

@@ -66,6 +66,15 @@ func TestFractionAndMeanBy(t *testing.T) {
 	if _, err := tab.PlotMetric("N", "trained", "", plot.SweepOptions{LogX: true}); err != nil {
 		t.Error(err)
 	}
+	if _, err := tab.PlotMetrics("N", []string{"spiking_perf", "trained"}, []string{"LIF", "trained"}, plot.SweepOptions{Percent: true}); err != nil {
+		t.Error(err)
+	}
+	if _, err := tab.PlotMetrics("N", []string{"no_such", "nor_this"}, nil, plot.SweepOptions{}); err == nil || !strings.Contains(err.Error(), "no_such") {
+		t.Errorf("PlotMetrics of unknown columns: %v", err)
+	}
+	if _, err := tab.PlotMetrics("N", []string{"spiking_perf"}, []string{"a", "b"}, plot.SweepOptions{}); err == nil {
+		t.Error("PlotMetrics with 2 labels for 1 column: no error")
+	}
 	empty := tab.Filter(func(row func(string) string) bool { return row("spiking_perf") == "" })
 	if _, err := empty.PlotDistribution("spiking_perf", "N", plot.DistOptions{}); err == nil {
 		t.Error("no values: no error")

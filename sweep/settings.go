@@ -295,6 +295,17 @@ func (s Settings) config() (spikernn.Config, error) {
 	return cfg, cfg.Validate()
 }
 
+// tauRangeMs returns the range of decay constants the settings give, in ms
+// (equal bounds: one fixed constant); NaN when the settings are invalid.
+func (s Settings) tauRangeMs() (lo, hi Float) {
+	cfg, err := s.config()
+	if err != nil || len(cfg.Taus) == 0 {
+		return Float(math.NaN()), Float(math.NaN())
+	}
+	lo = Float(cfg.Taus[0] * spikernn.StepMs)
+	return lo, Float(cfg.Taus[len(cfg.Taus)-1] * spikernn.StepMs)
+}
+
 // train returns the training spec.
 func (s Settings) train() (pipeline.TrainSpec, error) {
 	cfg, err := s.config()

@@ -147,7 +147,7 @@ func TestRunCollectResume(t *testing.T) {
 	var buf bytes.Buffer
 	tab.WriteCSV(&buf)
 	rows, _ := csv.NewReader(&buf).ReadAll()
-	for _, col := range []string{"index", "N", "seed", "trained", "trials", "best_factor", "spiking_perf", "spiking_perf_Go", "successful"} {
+	for _, col := range []string{"index", "N", "seed", "trained", "trials", "best_factor", "spiking_perf", "spiking_perf_Go", "successful", "tau_min_ms", "tau_max_ms"} {
 		found := false
 		for _, c := range rows[0] {
 			found = found || c == col
@@ -180,6 +180,27 @@ func TestRunCollectResume(t *testing.T) {
 	}
 }
 
+func TestTauRange(t *testing.T) {
+	for _, c := range []struct {
+		s      Settings
+		lo, hi float64
+	}{
+		{Settings{Task: "go-nogo", DecayTaus: []float64{4, 10}}, 20, 50},
+		{Settings{Task: "go-nogo", DecayTaus: []float64{7}}, 35, 35},
+		{Settings{Task: "go-nogo", TauMin: 20, TauMax: 1000}, 20, 1000},
+		{Settings{Task: "go-nogo", TauMax: 200}, 20, 200},
+		{Settings{Task: "go-nogo"}, 20, 100}, // the reference's default, 4-20 steps
+	} {
+		lo, hi := c.s.tauRangeMs()
+		if float64(lo) != c.lo || float64(hi) != c.hi {
+			t.Errorf("%+v: tau range %v-%v ms, want %v-%v", c.s, lo, hi, c.lo, c.hi)
+		}
+	}
+	if lo, hi := (Settings{Task: "go-nogo", DecayTaus: []float64{4}, TauMax: 50}).tauRangeMs(); !math.IsNaN(float64(lo)) || !math.IsNaN(float64(hi)) {
+		t.Errorf("contradictory settings: %v-%v ms, want NaN", lo, hi)
+	}
+}
+
 func TestWilson(t *testing.T) {
 	f := Wilson(69, 100, 1.96)
 	// Wilson's interval for 69/100 at z = 1.96 is [0.5937, 0.7722].
@@ -194,5 +215,19 @@ func TestWilson(t *testing.T) {
 func TestRanges(t *testing.T) {
 	if got := Ranges([]int{0, 1, 2, 3, 7, 9, 10, 11}); got != "0-3,7,9-11" {
 		t.Errorf("ranges = %q", got)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	if got := Wilson(4, 10, 1.96).String(); got != "40% (4/10; 95% CI 17-69%)" {
+		t.Errorf("Fraction.String() = %q", got)
+	}
+	p := Point{N: 10, Y: 0.4, Lo: 0.168, Hi: 0.687}
+	if f := p.Fraction(); f.K != 4 || f.N != 10 {
+		t.Errorf("Point.Fraction() = %+v", f)
+	}
+	m := Point{N: 7, Y: 0.98812, SD: 0.0471}
+	if got := m.MeanString(100, 1, "%"); got != "98.8 ± 4.7% (n = 7)" {
+		t.Errorf("MeanString = %q", got)
 	}
 }

@@ -70,6 +70,7 @@ func Collect(spec *Spec, store *Store) (*Table, error) {
 		r, err := store.Record(j.Key())
 		if r != nil {
 			r.Index = j.Index // the position in this spec's grid
+			r.TauMinMs, r.TauMaxMs = j.Settings.tauRangeMs()
 			recs[i] = r
 		}
 		return err
@@ -99,7 +100,7 @@ func newTable(axes []string, recs []*Record) *Table {
 	t := &Table{Records: recs}
 	t.Columns = append([]string{"index", "key", "label"}, axes...)
 	t.Columns = append(t.Columns, "status", "error", "training_status", "trained", "trials", "train_seconds",
-		"final_loss", "final_accuracy", "tau_mean_ms", "tau_sd_ms", "rate_perf", "best_factor", "search_perf",
+		"final_loss", "final_accuracy", "tau_min_ms", "tau_max_ms", "tau_mean_ms", "tau_sd_ms", "rate_perf", "best_factor", "search_perf",
 		"spiking_perf", "successful", "exc_rate_hz", "inh_rate_hz")
 	for _, c := range conds {
 		t.Columns = append(t.Columns, "spiking_perf_"+c)
@@ -125,7 +126,7 @@ func newTable(axes []string, recs []*Record) *Table {
 			}
 		}
 		row = append(row, r.Status, r.Error, r.TrainingStatus, trained, strconv.Itoa(r.Trials), num(r.TrainSeconds),
-			num(r.FinalLoss), num(r.FinalAccuracy), num(r.TauMeanMs), num(r.TauSDMs), num(r.RatePerf), num(r.BestFactor),
+			num(r.FinalLoss), num(r.FinalAccuracy), num(r.TauMinMs), num(r.TauMaxMs), num(r.TauMeanMs), num(r.TauSDMs), num(r.RatePerf), num(r.BestFactor),
 			num(r.SearchPerf), num(r.SpikingPerf), successful, num(r.ExcRate), num(r.InhRate))
 		for _, c := range conds {
 			v, ok := r.SpikingPerfCond[c]
@@ -339,6 +340,15 @@ func Wilson(k, n int, z float64) Fraction {
 	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
 	f.P, f.Low, f.High = p, math.Max(0, centre-half), math.Min(1, centre+half)
 	return f
+}
+
+// String formats the fraction in percent with its count and interval:
+// "40% (4/10; 95% CI 17-69%)".
+func (f Fraction) String() string {
+	if f.N == 0 {
+		return "no networks"
+	}
+	return fmt.Sprintf("%.0f%% (%d/%d; 95%% CI %.0f-%.0f%%)", 100*f.P, f.K, f.N, 100*f.Low, 100*f.High)
 }
 
 // FractionOf returns the fraction of the rows whose column is 1 (e.g.

@@ -41,6 +41,7 @@ const (
 	GoNoGoNoDale   = "gonogo-nodale"   // SI S4: without Dale's principle
 	ContextS5      = "mante-s5"        // SI S5, S7: context task, N = 400, tau 20-100 ms
 	GoNoGoSoftplus = "gonogo-softplus" // Fig 7, SI S6: softplus units, N = 250
+	GoNoGoPoor     = "gonogo-fig2c-s2" // Fig 2C: network 2 of N = 200 of the Fig 1C sweep, a poor LIF network
 )
 
 func config(task string, n int, taus ...float64) spikernn.Config {
@@ -62,6 +63,10 @@ func Models() []Entry {
 	entry := func(name, purpose string, cfg spikernn.Config, seed uint64, s pipeline.SearchSpec) Entry {
 		return Entry{Name: name, Purpose: purpose, Train: pipeline.TrainSpec{Config: cfg, Seed: seed, Trials: 6000}, Search: s}
 	}
+	// The Fig 1C sweep's settings (examples/sweeps/fig1c.toml): no 1500-trial floor.
+	noFloor := spikernn.DefaultCriterion()
+	poor := entry(GoNoGoPoor, "Fig 2C (why conversion fails)", config("go-nogo", 200, 4, 10), 2, paper)
+	poor.Train.Criterion = &noFloor
 	return []Entry{
 		entry(GoNoGo, "Fig 1B, Fig 2, SI S1, S2", config("go-nogo", 200, 4, 10), 4, paper),
 		entry(ContextFig4, "Fig 4A-C", config("mante", 250, 4, 10), 1, paper),
@@ -71,6 +76,7 @@ func Models() []Entry {
 		entry(GoNoGoNoDale, "SI S4", nodale, 1, paper),
 		entry(ContextS5, "SI S5, S7", config("mante", 400, 4, 20), 1, paper),
 		entry(GoNoGoSoftplus, "Fig 7, SI S6", soft, 1, small),
+		poor,
 	}
 }
 

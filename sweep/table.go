@@ -26,6 +26,7 @@ import (
 //	training_status, trained             trained / failed / unfinished; 1 if trained
 //	trials, train_seconds                trials trained (tr + 1), training time (empty if loaded)
 //	final_loss, final_accuracy           the last evaluation during training
+//	tau_min_ms, tau_max_ms               the decay constants' range the settings allow
 //	tau_mean_ms, tau_sd_ms               the trained decay constants
 //	rate_perf                            the rate network on fresh trials
 //	best_factor, search_perf             the grid search's opt_scaling_factor and its performance

@@ -86,3 +86,29 @@ func TestSweepFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestPaperSweeps checks that each paper-scale sweep file has the paper's
+// conditions times 100 networks, in the one shared store.
+func TestPaperSweeps(t *testing.T) {
+	want := map[string]int{"fig1c": 9 * 100, "fig2de": 21 * 100, "fig3": 11 * 100, "fig4e": 21 * 100, "fig5": 2 * 100, "fig6c": 6 * 100, "fig7": 2 * 100}
+	files, _ := filepath.Glob(filepath.Join("sweeps", "paper", "*.toml"))
+	if len(files) != len(want) {
+		t.Errorf("%d paper sweep files, want %d", len(files), len(want))
+	}
+	for name, n := range want {
+		spec, err := SweepSpec("paper/" + name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		jobs, err := spec.Jobs()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(jobs) != n {
+			t.Errorf("paper/%s: %d jobs, want %d", name, len(jobs), n)
+		}
+		if !strings.HasSuffix(filepath.ToSlash(spec.Store), "out/sweeps/paper") {
+			t.Errorf("paper/%s: store %s, not the shared out/sweeps/paper", name, spec.Store)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -51,6 +52,10 @@ func TestDockerCompose(t *testing.T) {
 	}
 	if !strings.HasPrefix(svc.Image, "janpfeifer/gonb_jupyterlab") {
 		t.Errorf("image %q", svc.Image)
+	}
+	// The image is pinned to a release tag (vX.Y.Z), never "latest" or untagged.
+	if _, tag, ok := strings.Cut(svc.Image, ":"); !ok || tag == "latest" || !regexp.MustCompile(`^v\d+\.\d+\.\d+$`).MatchString(tag) {
+		t.Errorf("image %q is not pinned to a release tag (janpfeifer/gonb_jupyterlab:vX.Y.Z)", svc.Image)
 	}
 	if len(svc.Ports) != 1 || !strings.HasSuffix(svc.Ports[0], ":8888") {
 		t.Errorf("ports %q", svc.Ports)

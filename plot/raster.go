@@ -2,6 +2,7 @@ package plot
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 
 	gplot "gonum.org/v1/plot"
@@ -31,7 +32,25 @@ type RasterOptions struct {
 	NoLegend bool
 	// LineWidth is the width of a spike mark (default 0.6 pt).
 	LineWidth vg.Length
+	// Groups, when set, colours and stacks the units by population
+	// instead of by inh (which then only fixes the number of units, and
+	// may be nil when the groups name every unit): the first group takes
+	// the bottom rows, each group in the order of its Units, with a dashed
+	// line between groups and one legend entry per group. Every unit must
+	// be in exactly one group. E.g. SI Fig S3: PYR (red) at the bottom, PV
+	// (blue), SST (yellow) on top; SI Fig S4: one black group.
+	Groups []RasterGroup
 }
+
+// RasterGroup is one population of a grouped raster (RasterOptions.Groups).
+type RasterGroup struct {
+	Label string
+	Units []int
+	Color color.Color // nil: black
+}
+
+// SSTColor is the colour of the SST (SOM) units in the paper's SI Fig S3.
+var SSTColor color.Color = color.RGBA{R: 230, G: 180, B: 0, A: 255} // #E6B400
 
 // Raster plots a spike raster: one row per unit, one vertical mark per
 // spike, excitatory units in ExcColor (red) and inhibitory units in
@@ -42,6 +61,9 @@ type RasterOptions struct {
 // It serves Fig 2, 3 and 6 (LIF rasters) and SI Fig S3/S4 (variants).
 func Raster(spikes []spikernn.Spike, inh []bool, opt RasterOptions) (_ *Figure, err error) {
 	defer guard(&err)
+	if opt.Groups != nil {
+		return groupedRaster(spikes, inh, opt)
+	}
 	N, err := rasterUnits(spikes, inh)
 	if err != nil {
 		return nil, err

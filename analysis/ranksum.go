@@ -74,11 +74,14 @@ type Selectivity struct {
 	Names    []string    // the task variables, in the order given
 	P        [][]float64 // P[unit][variable]: the rank-sum p-value between the variable's two levels
 	Selected [][]bool    // Selected[unit][variable]: P < Alpha
-	Count    []int       // per unit: the number of variables it is selective for
-	Mixed    []bool      // per unit: selective for at least two variables
-	Fraction float64     // the fraction of mixed-selective units
-	Pure     float64     // the fraction of units selective for exactly one variable
-	Alpha    float64     // the significance level
+	// Diff[unit][variable] is the mean activity at the variable's higher
+	// level minus that at its lower level.
+	Diff     [][]float64
+	Count    []int   // per unit: the number of variables it is selective for
+	Mixed    []bool  // per unit: selective for at least two variables
+	Fraction float64 // the fraction of mixed-selective units
+	Pure     float64 // the fraction of units selective for exactly one variable
+	Alpha    float64 // the significance level
 }
 
 // MixedSelectivity tests every unit's activity (counts[trial][unit], e.g.
@@ -146,11 +149,11 @@ func MixedSelectivity(counts [][]float64, levels [][]float64, names []string, al
 			return nil, fmt.Errorf("analysis: MixedSelectivity: variable %s takes one value only (%v)", names[v], lo)
 		}
 	}
-	s := &Selectivity{Names: names, Alpha: alpha, P: make([][]float64, nu), Selected: make([][]bool, nu), Count: make([]int, nu), Mixed: make([]bool, nu)}
+	s := &Selectivity{Names: names, Alpha: alpha, P: make([][]float64, nu), Selected: make([][]bool, nu), Diff: make([][]float64, nu), Count: make([]int, nu), Mixed: make([]bool, nu)}
 	var a, b []float64
 	mixed, pure := 0, 0
 	for u := range nu {
-		s.P[u], s.Selected[u] = make([]float64, len(levels)), make([]bool, len(levels))
+		s.P[u], s.Selected[u], s.Diff[u] = make([]float64, len(levels)), make([]bool, len(levels)), make([]float64, len(levels))
 		for v := range levels {
 			a, b = a[:0], b[:0]
 			for t := range nt {
@@ -160,6 +163,7 @@ func MixedSelectivity(counts [][]float64, levels [][]float64, names []string, al
 					b = append(b, counts[t][u])
 				}
 			}
+			s.Diff[u][v] = mean(a) - mean(b)
 			_, p, err := RankSum(a, b)
 			if err != nil {
 				return nil, fmt.Errorf("analysis: MixedSelectivity: unit %d, variable %s: %w", u, names[v], err)
@@ -178,4 +182,32 @@ func MixedSelectivity(counts [][]float64, levels [][]float64, names []string, al
 	}
 	s.Fraction, s.Pure = float64(mixed)/float64(nu), float64(pure)/float64(nu)
 	return s, nil
+}
+
+func mean(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+// Strongest returns, of the units with keep[unit] true (nil: all), the one
+// whose activity differs most between the levels of the task variables
+// (the largest sum of |Diff| over the variables), or -1 when none is kept.
+func (s *Selectivity) Strongest(keep []bool) int {
+	best, bestSum := -1, -1.0
+	for u, d := range s.Diff {
+		if keep != nil && (u >= len(keep) || !keep[u]) {
+			continue
+		}
+		var sum float64
+		for _, x := range d {
+			sum += math.Abs(x)
+		}
+		if sum > bestSum {
+			best, bestSum = u, sum
+		}
+	}
+	return best
 }

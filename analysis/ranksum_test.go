@@ -160,6 +160,14 @@ func TestMixedSelectivityPlanted(t *testing.T) {
 	if falseMixed > 1 || pureMixed > 2 {
 		t.Errorf("%d of 20 unselective and %d of 20 pure units called mixed: more false positives than alpha = 0.05 explains", falseMixed, pureMixed)
 	}
+	if u := s.Strongest(nil); effects[u][0]+effects[u][1]+effects[u][2] != 6 {
+		t.Errorf("Strongest = unit %d (effects %v), want one with effects summing to 6 (the largest)", u, effects[u])
+	}
+	keep := make([]bool, len(effects))
+	keep[45] = true
+	if u := s.Strongest(keep); u != 45 {
+		t.Errorf("Strongest among unit 45 only = %d", u)
+	}
 	if want := float64(20+falseMixed+pureMixed) / 60; math.Abs(s.Fraction-want) > 1e-12 {
 		t.Errorf("Fraction = %v, want %v", s.Fraction, want)
 	}

@@ -375,30 +375,32 @@ func (t *TDR) Project(rates [][][]float64, vars []Vars, input int, byChoice bool
 	return out, nil
 }
 
-// OffsetOrder measures how well the trajectories (one context, sorted by
-// one input and not split by choice) are ordered by their offset on one
-// axis at one bin: the Spearman correlation between each trajectory's
-// signed offset and its projection on the axis (0..3, the order of
-// TDR.Names) at that bin. Close to 1 (or -1): ordered by offset; near 0: not.
-func OffsetOrder(trajs []Trajectory, context float64, axis, bin int) (float64, error) {
+// OffsetOrder measures how the trajectories of one context (sorted by
+// one input, not split by choice) are ordered by their offset on one axis
+// (0..3, the order of TDR.Names) at one bin: rho is the Spearman
+// correlation between each trajectory's signed offset and its projection
+// (close to 1 or -1: ordered by offset; near 0: not), slope the
+// least-squares slope of the projection on the offset (how far the
+// offsets spread along the axis).
+func OffsetOrder(trajs []Trajectory, context float64, axis, bin int) (rho, slope float64, err error) {
 	var off, proj []float64
 	for _, tr := range trajs {
 		if tr.Context != context {
 			continue
 		}
 		if axis < 0 || axis >= len(tr.Proj) || bin < 0 || bin >= len(tr.Proj[axis]) {
-			return 0, fmt.Errorf("analysis: OffsetOrder: axis %d, bin %d out of range", axis, bin)
+			return 0, 0, fmt.Errorf("analysis: OffsetOrder: axis %d, bin %d out of range", axis, bin)
 		}
 		off, proj = append(off, tr.Offset), append(proj, tr.Proj[axis][bin])
 	}
 	if len(off) < 3 {
-		return 0, fmt.Errorf("analysis: OffsetOrder: %d trajectories in context %v: need at least 3", len(off), context)
+		return 0, 0, fmt.Errorf("analysis: OffsetOrder: %d trajectories in context %v: need at least 3", len(off), context)
 	}
-	r, err := Spearman(off, proj)
-	if err != nil {
-		return 0, fmt.Errorf("analysis: OffsetOrder: %w", err)
+	if rho, err = Spearman(off, proj); err != nil {
+		return 0, 0, fmt.Errorf("analysis: OffsetOrder: %w", err)
 	}
-	return r, nil
+	_, slope = stat.LinearRegression(off, proj, nil, false)
+	return rho, slope, nil
 }
 
 // Spearman returns the Spearman rank correlation of x and y (the Pearson

@@ -136,13 +136,16 @@ func TestTDRProjectOrder(t *testing.T) {
 		if len(tr) != 20 || tr[0].Context != 1 || tr[0].Offset != -0.5 || tr[9].Offset != 0.5 {
 			t.Fatalf("%d trajectories, first %+v: want 20 sorted by context then offset", len(tr), tr[0])
 		}
-		rhoRel, err := OffsetOrder(tr, ctx, 0, B-2)
+		rhoRel, slopeRel, err := OffsetOrder(tr, ctx, 0, B-2)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ti, _ := tdr.Project(rates, vars, irrelevant, false)
-		rhoIrr, _ := OffsetOrder(ti, ctx, 0, B-2)
-		rhoOwn, _ := OffsetOrder(ti, ctx, irrelevant, B/3+(irrelevant-1)*(B/2-B/3))
+		rhoIrr, slopeIrr, _ := OffsetOrder(ti, ctx, 0, B-2)
+		rhoOwn, _, _ := OffsetOrder(ti, ctx, irrelevant, B/3+(irrelevant-1)*(B/2-B/3))
+		if math.Abs(slopeIrr) > 0.3*slopeRel {
+			t.Errorf("context %v: slope along choice of the irrelevant input %.2f, of the relevant %.2f", ctx, slopeIrr, slopeRel)
+		}
 		if rhoRel < 0.9 || math.Abs(rhoIrr) > 0.6 || rhoOwn < 0.9 {
 			t.Errorf("context %v: choice-axis order of the relevant input %.2f (want > 0.9), irrelevant %.2f (want |.| < 0.6), irrelevant on its own axis %.2f (want > 0.9)",
 				ctx, rhoRel, rhoIrr, rhoOwn)
@@ -197,7 +200,7 @@ func TestTDRErrors(t *testing.T) {
 	if _, err := tdr.ProjectAverage([][]float64{{1}}); err == nil {
 		t.Error("wrong units: no error")
 	}
-	if _, err := OffsetOrder(nil, 1, 0, 0); err == nil {
+	if _, _, err := OffsetOrder(nil, 1, 0, 0); err == nil {
 		t.Error("no trajectories: no error")
 	}
 }

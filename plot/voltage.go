@@ -69,7 +69,11 @@ func Voltage(cols [][]VoltageTrace, opt VoltageOptions) (_ *Figure, err error) {
 			if r == 0 && opt.Titles != nil {
 				p.Title.Text = opt.Titles[c]
 			}
-			addWindows(p, opt.Windows, 1)
+			ws := opt.Windows
+			if r != 0 || c != len(cols)-1 { // one legend entry for the whole figure
+				ws = unlabelled(ws)
+			}
+			addWindows(p, ws, 1)
 			col := tr.Color
 			if col == nil {
 				col = black
@@ -108,4 +112,13 @@ func withSpikes(t, v, spikes []float64, peak float64) (x, y []float64) {
 		x, y = append(x, t[i]), append(y, v[i])
 	}
 	return x, y
+}
+
+// unlabelled returns the windows without their legend labels.
+func unlabelled(ws []Window) []Window {
+	out := make([]Window, len(ws))
+	for i, w := range ws {
+		out[i] = Window{Start: w.Start, Stop: w.Stop}
+	}
+	return out
 }

@@ -34,6 +34,9 @@ func TestVoltage(t *testing.T) {
 	if fig.Rows() != 2 || fig.Cols() != 2 || fig.Panel(0, 0).Y.Label.Text != "mod1 +" || fig.Panel(0, 1).Y.Label.Text != "" || fig.Panel(0, 1).Title.Text != "Inh" {
 		t.Error("layout: rows of conditions, columns of units, labels on the left")
 	}
+	if u := unlabelled([]Window{{Start: 1, Stop: 2, Label: "stimulus"}}); u[0].Label != "" || u[0].Stop != 2 {
+		t.Errorf("unlabelled: %+v", u)
+	}
 	paths := render(t, "voltage", fig)
 	if n := countPaths(paths, "stroke:"+svgColor(InhColor)); n != 2 {
 		t.Errorf("%d inhibitory traces, want 2", n)

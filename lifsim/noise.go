@@ -49,8 +49,7 @@ type FastNoise struct {
 	ns uint64 // wyrand state of the normal stream
 	us uint64 // wyrand state of the uniform stream
 
-	rej  []uint64 // scratch: rejected candidates of one Normals call
-	cand []uint32 // scratch: the candidates of the vectorised draws (noise_simd.go)
+	rej []uint64 // scratch: rejected candidates of one Normals call
 }
 
 // NewNoise returns the FastNoise of a seed and a stream number. Different
@@ -111,13 +110,9 @@ func (g *FastNoise) Normals(dst []float64) {
 		g.rej = make([]uint64, n)
 	}
 	rej := g.rej[:n]
-	k, nr := 0, 0
-	if normalsVec != nil && n >= 16 {
-		// The first n&^15 draws, sixteen at a time (noise_simd.go).
-		k = n &^ 15
-		nr = normalsVec(g, dst[:k], rej)
-	}
 	s := g.ns
+	nr := 0
+	k := 0
 	for ; k+3 < n; k += 4 {
 		d := dst[k : k+4 : k+4]
 		s += wyInc
@@ -190,17 +185,6 @@ func (g *FastNoise) Normals(dst []float64) {
 		dst[r>>32] = g.normalSlow(uint32(r))
 	}
 }
-
-// normalsVec, when set (GOEXPERIMENT=simd on AVX-512: noise_simd.go), is
-// the fast part of Normals for a dst whose length is a multiple of 16: it
-// writes every candidate's value to dst, lists the rejected ones in rej as
-// Normals does (index<<32 | candidate, in index order), advances g.ns past
-// the len(dst)/2 draws and returns the number of rejections. The values
-// and the stream are exactly the scalar loop's.
-var normalsVec func(g *FastNoise, dst []float64, rej []uint64) int
-
-// normalsLanesVec, when set, is normalsLanes (the same draws).
-var normalsLanesVec func(gs *[lanes]FastNoise, z [][lanes]float64)
 
 // The ziggurat's tables for 23-bit magnitudes: zigScale[sign<<8|layer] maps
 // a magnitude to a signed value, zigKm[layer] is the acceptance threshold.
@@ -319,10 +303,6 @@ func splitmix(x *uint64) uint64 {
 // len(z)) with the draws gs[l].Normals would put in a slice of length
 // len(z) (see normalsLane).
 func normalsLanes(gs *[lanes]FastNoise, z [][lanes]float64) {
-	if normalsLanesVec != nil {
-		normalsLanesVec(gs, z)
-		return
-	}
 	for l := range gs {
 		gs[l].normalsLane(z, l)
 	}

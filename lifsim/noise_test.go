@@ -188,64 +188,6 @@ func TestWedgeBounds(t *testing.T) {
 	}
 }
 
-// scalarNormals runs f with the vectorised draws (noise_simd.go) switched
-// off: the scalar code is the reference the vectorised one must equal.
-func scalarNormals(f func()) {
-	v, lv := normalsVec, normalsLanesVec
-	normalsVec, normalsLanesVec = nil, nil
-	defer func() { normalsVec, normalsLanesVec = v, lv }()
-	f()
-}
-
-// TestNormalsVectorised: the vectorised draws (when the build has them)
-// are the scalar code's, bit for bit, for every length and across calls,
-// including the rejected candidates' redraws (many seeds, so that the
-// tail and the wedges are hit).
-func TestNormalsVectorised(t *testing.T) {
-	if normalsVec == nil {
-		t.Skip("no vectorised draws in this build")
-	}
-	lengths := []int{1, 15, 16, 17, 31, 32, 33, 48, 199, 200, 201, 1000}
-	for seed := range uint64(20) {
-		for _, n := range lengths {
-			g, ref := NewNoise(seed, 3), NewNoise(seed, 3)
-			got, want := make([]float64, n), make([]float64, n)
-			for step := range 50 {
-				g.Normals(got)
-				scalarNormals(func() { ref.Normals(want) })
-				for k := range n {
-					if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
-						t.Fatalf("seed %d n=%d step %d draw %d: %v, want %v", seed, n, step, k, got[k], want[k])
-					}
-				}
-			}
-			if g.Uniform() != ref.Uniform() || g.Normal() != ref.Normal() {
-				t.Fatalf("seed %d n=%d: the streams diverge after the draws", seed, n)
-			}
-		}
-	}
-	for _, n := range []int{1, 2, 3, 16, 17, 199, 200, 201} {
-		var gs, rs [lanes]FastNoise
-		for l := range lanes {
-			gs[l].Reset(9, uint64(l))
-			rs[l].Reset(9, uint64(l))
-		}
-		z := make([][lanes]float64, n)
-		want := make([]float64, n)
-		for step := range 200 {
-			normalsLanes(&gs, z)
-			for l := range lanes {
-				scalarNormals(func() { rs[l].Normals(want) })
-				for k := range n {
-					if math.Float64bits(z[k][l]) != math.Float64bits(want[k]) {
-						t.Fatalf("lanes n=%d step %d lane %d draw %d: %v, want %v", n, step, l, k, z[k][l], want[k])
-					}
-				}
-			}
-		}
-	}
-}
-
 // TestNormalsPinned pins the normal stream: a digest of the draws of a few
 // streams in batches of several lengths (the values the committed results
 // were computed with; a change of the stream would change them all).

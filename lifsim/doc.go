@@ -41,11 +41,12 @@
 // the single-trial kernel's trial (TestBatchMatchesSingle,
 // TestBatchedEqualsSingle), so batching changes no result, whatever the
 // number of workers. With GOEXPERIMENT=simd on AVX-512 its update is about
-// four times cheaper than the single-trial kernel's (BenchmarkBatchNoNoise)
-// and Evaluate and GridSearch use it (useBatch); elsewhere they run one
-// trial at a time, the batched kernel being no faster there.
+// four times cheaper than the single-trial kernel's (BenchmarkBatchNoNoise),
+// but measured whole (BenchmarkBatch, BenchmarkGridSearchTrained) it is no
+// faster than one trial at a time, so Evaluate and GridSearch do not use it
+// (useBatch); a cheaper normal generator would make it pay.
 //
-// The normal draws stay scalar, and they now take most of a trial. They
+// The normal draws stay scalar and take most of a trial. They
 // could not be vectorised with the same stream at a profit (an
 // AVX-512 version, bit-identical, is in the repository history, commit
 // 3068768): wyrand needs the high half of a 64x64-bit product, which

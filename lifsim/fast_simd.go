@@ -8,17 +8,12 @@ import (
 )
 
 // With GOEXPERIMENT=simd on amd64, the fused loop runs eight units per
-// instruction with AVX-512, four with AVX2; with AVX-512, Evaluate and
-// GridSearch run eight trials at a time on the batched kernel.
+// instruction with AVX-512, four with AVX2.
 func init() {
 	switch {
 	case archsimd.X86.AVX512():
 		stepUnits, readoutParts = stepAVX512, 8
 		stepLanes = stepLanesAVX512
-		// The batched update is about four times cheaper than the
-		// single-trial one here, which saves about a quarter of a grid
-		// search's time (the normal draws cost the same either way).
-		useBatch = true
 	case archsimd.X86.AVX2():
 		stepUnits, readoutParts = stepAVX2, 4
 	}

@@ -193,8 +193,7 @@ func TestEvaluateBatched(t *testing.T) {
 	task := spikernn.NewGoNoGo()
 	eval := func(workers int, batched bool) *Evaluation {
 		t.Helper()
-		useBatch = batched
-		defer func() { useBatch = false }()
+		defer setBatch(batched)()
 		ev, err := net.Evaluate(context.Background(), EvalOptions{Task: task, Trials: 13, Seed: 9, StreamOffset: 4, Workers: workers, Keep: true})
 		if err != nil {
 			t.Fatal(err)
@@ -223,8 +222,7 @@ func TestEvaluateBatched(t *testing.T) {
 		}
 	}
 	// Without Keep.
-	useBatch = true
-	defer func() { useBatch = false }()
+	defer setBatch(true)()
 	noKeep, err := net.Evaluate(context.Background(), EvalOptions{Task: task, Trials: 13, Seed: 9, StreamOffset: 4, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -244,8 +242,7 @@ func TestSearchBatched(t *testing.T) {
 	opt := SearchOptions{Factors: []float64{5, 15, 40}, Trials: 11, Seed: 3}
 	search := func(workers int, batched bool) *SearchResult {
 		t.Helper()
-		useBatch = batched
-		defer func() { useBatch = false }()
+		defer setBatch(batched)()
 		o := opt
 		o.Workers = workers
 		r, err := GridSearch(context.Background(), rate, o)
@@ -291,6 +288,84 @@ func TestNormalsLanes(t *testing.T) {
 					if z[k][l] != want[k] {
 						t.Fatalf("n=%d step %d lane %d draw %d: %v, want %v", n, step, l, k, z[k][l], want[k])
 					}
+				}
+			}
+		}
+	}
+}
+
+// setBatch sets useBatch and returns the function that restores it.
+func setBatch(on bool) func() {
+	prev := useBatch
+	useBatch = on
+	return func() { useBatch = prev }
+}
+
+// TestBatchedEqualsSingle: with the batched kernel on (as on AVX-512
+// builds), a grid search and an evaluation give exactly the results of one
+// trial at a time, for several networks (sparse and dense W, N not a
+// multiple of 8, two tasks), numbers of trials that leave partial batches
+// (every batch size from 1 to 8 occurs) and 1 to 3 workers.
+func TestBatchedEqualsSingle(t *testing.T) {
+	type netCase struct {
+		task string
+		N    int
+		seed uint64
+		opt  SearchOptions
+	}
+	cases := []netCase{
+		{"go-nogo", 37, 2, SearchOptions{Factors: []float64{6, 20}, Trials: 9}},
+		{"go-nogo", 64, 7, SearchOptions{Factors: []float64{10, 30, 55}, Trials: 15}},
+		{"mante", 24, 3, SearchOptions{Factors: []float64{8}, Trials: 12}},
+	}
+	for _, c := range cases {
+		rate := testNet(t, c.task, c.N, c.seed)
+		search := func(workers int, batched bool) *SearchResult {
+			t.Helper()
+			defer setBatch(batched)()
+			o := c.opt
+			o.Seed, o.Workers = c.seed+11, workers
+			r, err := GridSearch(context.Background(), rate, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		ref := search(1, false)
+		for _, w := range []int{1, 2, 3} {
+			got := search(w, true)
+			if !slices.Equal(got.Perfs, ref.Perfs) || got.Best != ref.Best {
+				t.Fatalf("%s N=%d workers %d: perfs %v, one at a time %v", c.task, c.N, w, got.Perfs, ref.Perfs)
+			}
+			for k := range got.Correct {
+				if !slices.Equal(got.Correct[k], ref.Correct[k]) || !slices.Equal(got.Labels[k], ref.Labels[k]) {
+					t.Fatalf("%s N=%d workers %d: factor %v: trials differ", c.task, c.N, w, c.opt.Factors[k])
+				}
+			}
+		}
+		net, err := FromRate(rate, c.opt.Factors[0], DefaultParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		eval := func(workers int, batched bool) *Evaluation {
+			t.Helper()
+			defer setBatch(batched)()
+			ev, err := net.Evaluate(context.Background(), EvalOptions{Trials: c.opt.Trials + 2, Seed: c.seed, Workers: workers, Keep: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ev
+		}
+		eref := eval(1, false)
+		for _, w := range []int{1, 3} {
+			got := eval(w, true)
+			if !slices.Equal(got.Correct, eref.Correct) || got.MeanRate != eref.MeanRate {
+				t.Fatalf("%s N=%d workers %d: evaluation differs", c.task, c.N, w)
+			}
+			for i, r := range got.Results {
+				q := eref.Results[i]
+				if !slices.Equal(r.Out, q.Out) || !slices.Equal(r.Spikes, q.Spikes) || !slices.Equal(r.V0, q.V0) {
+					t.Fatalf("%s N=%d workers %d: trial %d differs", c.task, c.N, w, i)
 				}
 			}
 		}

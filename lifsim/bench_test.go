@@ -167,8 +167,7 @@ func BenchmarkGridSearchTrained(b *testing.B) {
 	rate := loadFixture(b)
 	for _, mode := range []string{"batched", "single"} {
 		b.Run(mode, func(b *testing.B) {
-			useBatch = mode == "batched"
-			defer func() { useBatch = false }()
+			defer setBatch(mode == "batched")()
 			c0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				if _, err := GridSearch(context.Background(), rate, SearchOptions{Seed: uint64(i), Workers: 2}); err != nil {

@@ -38,16 +38,26 @@
 // A batched kernel (batch.go) simulates eight independent trials of one
 // network at once, one per vector lane, with the state laid out
 // [unit][lane] and each trial's own noise stream; every lane is bit for bit
-// the single-trial kernel's trial (TestBatchMatchesSingle), so batching
-// changes no result. With GOEXPERIMENT=simd on AVX-512 its update is about
+// the single-trial kernel's trial (TestBatchMatchesSingle,
+// TestBatchedEqualsSingle), so batching changes no result, whatever the
+// number of workers. With GOEXPERIMENT=simd on AVX-512 its update is about
 // four times cheaper than the single-trial kernel's (BenchmarkBatchNoNoise),
-// but the normal draws stay scalar: the ziggurat's table lookups need
-// gathers, which the simd package does not offer, and the draws then cost
-// about three times the update.
-// Measured whole, the batched kernel was no faster than one trial at a
-// time (and slower in the default build, where Go does not vectorise), so
-// Evaluate and GridSearch do not use it yet (useBatch); a vectorised
-// normal generator would make it pay.
+// but measured whole (BenchmarkBatch, BenchmarkGridSearchTrained) it is no
+// faster than one trial at a time, so Evaluate and GridSearch do not use it
+// (useBatch); a cheaper normal generator would make it pay.
+//
+// The normal draws stay scalar and take most of a trial. They
+// could not be vectorised with the same stream at a profit (an
+// AVX-512 version, bit-identical, is in the repository history, commit
+// 3068768): wyrand needs the high half of a 64x64-bit product, which
+// AVX-512 only has as four 32x32-bit products and a dozen adds and shifts
+// for eight draws, against one MULX per draw in scalar code, and the
+// ziggurat's 256-entry tables of 64-bit scales need gathers, which
+// simd/archsimd does not offer: looked up with two-source permutes (32
+// entries each) and blends they cost about 30 vector instructions per 16
+// candidates, and the tables do not fit the fifteen vector registers Go
+// allocates. Measured in the same run it was 10% slower than the scalar
+// draws for one stream and no faster for eight.
 //
 // # Correctness
 //

@@ -1,14 +1,12 @@
 package plot
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
 	gplot "gonum.org/v1/plot"
-	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -148,7 +146,7 @@ func Heatmap(m mat.Matrix, opt HeatmapOptions) (_ *Figure, err error) {
 
 // matrixRGBA colours m (rows and columns permuted by order when not nil)
 // into an image whose pixel (j, i) is entry (i, j).
-func matrixRGBA(m mat.Matrix, order []int, cm *divergingMap) *image.RGBA {
+func matrixRGBA(m mat.Matrix, order []int, cm *gradientMap) *image.RGBA {
 	rows, cols := m.Dims()
 	img := image.NewRGBA(image.Rect(0, 0, cols, rows))
 	for i := range rows {
@@ -231,50 +229,17 @@ func (mi *matrixImage) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return -0.5, float64(b.Dx()) - 0.5, -0.5, float64(b.Dy()) - 0.5
 }
 
-// divergingMap is a blue-white-red colour map (ColorBrewer RdBu, reversed,
-// with a white centre) over [min, max], clamping outside values.
-type divergingMap struct {
-	lo, hi, alpha float64
-}
-
+// rdBu is a blue-white-red colour map (ColorBrewer RdBu, reversed, with a
+// white centre), for signed values such as weights.
 var rdBu = []color.RGBA{
 	{5, 48, 97, 255}, {33, 102, 172, 255}, {67, 147, 195, 255}, {146, 197, 222, 255}, {209, 229, 240, 255},
 	{255, 255, 255, 255},
 	{253, 219, 199, 255}, {244, 165, 130, 255}, {214, 96, 77, 255}, {178, 24, 43, 255}, {103, 0, 31, 255},
 }
 
-func newDiverging(lo, hi float64) *divergingMap { return &divergingMap{lo: lo, hi: hi, alpha: 1} }
-
-func (d *divergingMap) color(v float64) color.Color {
-	f := (v - d.lo) / (d.hi - d.lo)
-	f = min(max(f, 0), 1) * float64(len(rdBu)-1)
-	i := min(int(f), len(rdBu)-2)
-	t := f - float64(i)
-	a, b := rdBu[i], rdBu[i+1]
-	mix := func(x, y uint8) uint8 { return uint8(math.Round(float64(x)*(1-t) + float64(y)*t)) }
-	return color.NRGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), uint8(math.Round(255 * d.alpha))}
-}
-
-// At implements palette.ColorMap.
-func (d *divergingMap) At(v float64) (color.Color, error) {
-	if isBad(v) {
-		return nil, fmt.Errorf("plot: colour of %v", v)
-	}
-	return d.color(v), nil
-}
-
-func (d *divergingMap) Max() float64       { return d.hi }
-func (d *divergingMap) SetMax(v float64)   { d.hi = v }
-func (d *divergingMap) Min() float64       { return d.lo }
-func (d *divergingMap) SetMin(v float64)   { d.lo = v }
-func (d *divergingMap) Alpha() float64     { return d.alpha }
-func (d *divergingMap) SetAlpha(a float64) { d.alpha = a }
-func (d *divergingMap) Palette(n int) palette.Palette {
-	cs := make([]color.Color, n)
-	for i := range cs {
-		cs[i] = d.color(d.lo + (d.hi-d.lo)*float64(i)/float64(max(n-1, 1)))
-	}
-	return colors(cs)
+// newDiverging returns the RdBu colour map over [lo, hi].
+func newDiverging(lo, hi float64) *gradientMap {
+	return &gradientMap{stops: rdBu, lo: lo, hi: hi, alpha: 1}
 }
 
 type colors []color.Color

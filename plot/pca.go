@@ -239,14 +239,23 @@ func principalComponents(trajs [][][]float64, N, samples int) ([]float64, *mat.D
 		}
 		cov.SymRankK(cov, 1/float64(samples-1), a)
 	}
+	vecs, vars := eigenDescending(cov, "covariance")
+	return mean, vecs, vars
+}
+
+// eigenDescending returns the eigenvectors (columns) and eigenvalues of the
+// symmetric matrix m (called what in a failure), largest first, negative
+// eigenvalues (rounding) set to 0.
+func eigenDescending(m *mat.SymDense, what string) (*mat.Dense, []float64) {
 	var eig mat.EigenSym
-	if !eig.Factorize(cov, true) {
-		panic("plot: eigendecomposition of the covariance failed")
+	if !eig.Factorize(m, true) {
+		panic("plot: eigendecomposition of the " + what + " failed")
 	}
 	vals := eig.Values(nil)
 	var v mat.Dense
 	eig.VectorsTo(&v)
 	// EigenSym sorts ascending: reverse.
+	N := len(vals)
 	vecs := mat.NewDense(N, N, nil)
 	vars := make([]float64, N)
 	for c := range N {
@@ -256,5 +265,5 @@ func principalComponents(trajs [][][]float64, N, samples int) ([]float64, *mat.D
 			vecs.Set(i, c, v.At(i, src))
 		}
 	}
-	return mean, vecs, vars
+	return vecs, vars
 }

@@ -68,21 +68,7 @@ func Raster(spikes []spikernn.Spike, inh []bool, opt RasterOptions) (_ *Figure, 
 	if err != nil {
 		return nil, err
 	}
-	last, err := checkSpikes(spikes, N)
-	if err != nil {
-		return nil, err
-	}
-	dur := opt.Duration
-	if dur == 0 {
-		dur = last
-	}
-	if err := checkPositive("Duration", dur); err != nil {
-		return nil, err
-	}
-	if err := checkWindows(opt.Windows); err != nil {
-		return nil, err
-	}
-	scale, xlabel, err := timeAxis(opt.TimeUnit, dur)
+	dur, scale, xlabel, err := rasterTime(spikes, N, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +118,28 @@ func rasterUnits(spikes []spikernn.Spike, inh []bool) (int, error) {
 
 // checkSpikes checks that every spike is of a unit in [0, N) at a finite,
 // non-negative time, and returns the last spike time (0 for none).
+// rasterTime checks the spikes of N units and the options' duration and
+// windows, and returns the duration (default: the last spike) and the time
+// axis's scale and label.
+func rasterTime(spikes []spikernn.Spike, N int, opt RasterOptions) (dur, scale float64, xlabel string, err error) {
+	last, err := checkSpikes(spikes, N)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	dur = opt.Duration
+	if dur == 0 {
+		dur = last
+	}
+	if err := checkPositive("Duration", dur); err != nil {
+		return 0, 0, "", err
+	}
+	if err := checkWindows(opt.Windows); err != nil {
+		return 0, 0, "", err
+	}
+	scale, xlabel, err = timeAxis(opt.TimeUnit, dur)
+	return dur, scale, xlabel, err
+}
+
 func checkSpikes(spikes []spikernn.Spike, N int) (last float64, err error) {
 	for i, s := range spikes {
 		if s.Unit < 0 || s.Unit >= N {

@@ -43,21 +43,7 @@ func groupedRaster(spikes []spikernn.Spike, inh []bool, opt RasterOptions) (*Fig
 	if k != N {
 		return nil, badInput("the groups cover %d of the %d units", k, N)
 	}
-	last, err := checkSpikes(spikes, N)
-	if err != nil {
-		return nil, err
-	}
-	dur := opt.Duration
-	if dur == 0 {
-		dur = last
-	}
-	if err := checkPositive("Duration", dur); err != nil {
-		return nil, err
-	}
-	if err := checkWindows(opt.Windows); err != nil {
-		return nil, err
-	}
-	scale, xlabel, err := timeAxis(opt.TimeUnit, dur)
+	dur, scale, xlabel, err := rasterTime(spikes, N, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -434,21 +434,5 @@ func secondMomentComponents(trajs [][][]float64, N, samples int) (*mat.Dense, []
 		}
 		m.SymRankK(m, 1/float64(samples), a)
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(m, true) {
-		panic("plot: eigendecomposition of the second moments failed")
-	}
-	vals := eig.Values(nil)
-	var v mat.Dense
-	eig.VectorsTo(&v)
-	vecs := mat.NewDense(N, N, nil)
-	vars := make([]float64, N)
-	for c := range N {
-		src := N - 1 - c
-		vars[c] = max(vals[src], 0)
-		for i := range N {
-			vecs.Set(i, c, v.At(i, src))
-		}
-	}
-	return vecs, vars
+	return eigenDescending(m, "second moments")
 }

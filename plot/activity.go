@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"cmp"
 	"fmt"
 	"image"
 	"image/color"
@@ -8,7 +9,6 @@ import (
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -111,20 +111,7 @@ func ActivityMap(activity [][]float64, opt ActivityOptions) (_ *Figure, err erro
 	p.Y.Min, p.Y.Max = 0.5, float64(N)+0.5
 	p.X.Padding, p.Y.Padding = 0, 0
 
-	cb := newPanel("", "", opt.ColorbarLabel)
-	if cb.Y.Label.Text == "" {
-		cb.Y.Label.Text = "Activity (0-1)"
-	}
-	cb.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true, Colors: 256})
-	cb.HideX()
-	cb.X.Padding, cb.Y.Padding = 0, 0
-	cb.Title.Text = p.Title.Text // keeps the rows' data areas aligned
-	cb.Title.TextStyle.Color = color.Transparent
-
-	fig := NewFigure(1, 2).WithSize(5*vg.Inch, 4.2*vg.Inch).SetWidths(1, 0.06)
-	fig.SetPanel(0, 0, p)
-	fig.SetPanel(0, 1, cb)
-	return fig, nil
+	return withColorbar(p, cm, cmp.Or(opt.ColorbarLabel, "Activity (0-1)"), 0.06).WithSize(5*vg.Inch, 4.2*vg.Inch), nil
 }
 
 // rectImage draws Img over the data rectangle [X0, X1] x [Y0, Y1], image

@@ -1,12 +1,14 @@
 package plot
 
 import (
+	"cmp"
 	"image"
 	"image/color"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
 	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -128,20 +130,22 @@ func Heatmap(m mat.Matrix, opt HeatmapOptions) (_ *Figure, err error) {
 	p.Y.Tick.Marker = countTicks{Offset: 1}
 	p.X.Padding, p.Y.Padding = 0, 0
 
-	cb := newPanel("", "", opt.ColorbarLabel)
-	if cb.Y.Label.Text == "" {
-		cb.Y.Label.Text = "Weight"
-	}
+	return withColorbar(p, cm, cmp.Or(opt.ColorbarLabel, "Weight"), 0.05).WithSize(5.6*vg.Inch, 4.6*vg.Inch), nil
+}
+
+// withColorbar returns a figure of panel p and, to its right, a vertical
+// colour bar of cm labelled label, widthRatio as wide as p.
+func withColorbar(p *gplot.Plot, cm palette.ColorMap, label string, widthRatio float64) *Figure {
+	cb := newPanel("", "", label)
 	cb.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true, Colors: 256})
 	cb.HideX()
 	cb.X.Padding, cb.Y.Padding = 0, 0
 	cb.Title.Text = p.Title.Text // keeps the rows' data areas aligned
 	cb.Title.TextStyle.Color = color.Transparent
-
-	fig := NewFigure(1, 2).WithSize(5.6*vg.Inch, 4.6*vg.Inch).SetWidths(1, 0.05)
+	fig := NewFigure(1, 2).SetWidths(1, widthRatio)
 	fig.SetPanel(0, 0, p)
 	fig.SetPanel(0, 1, cb)
-	return fig, nil
+	return fig
 }
 
 // matrixRGBA colours m (rows and columns permuted by order when not nil)

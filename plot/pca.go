@@ -51,16 +51,9 @@ func PCA(trajectories [][][]float64, conds []string, k int) (_ *Figure, _ []floa
 	k = min(k, N)
 
 	mean, vecs, vars := principalComponents(trajectories, N, samples)
-	var total float64
-	for _, v := range vars {
-		total += v
-	}
-	if !(total > 0) {
-		return nil, nil, badInput("the activity has no variance")
-	}
-	explained := make([]float64, k)
-	for i := range explained {
-		explained[i] = vars[i] / total
+	explained, err := shares(vars, k)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	fig := NewFigure(1, 2).WithSize(8.5*vg.Inch, 3.6*vg.Inch).SetWidths(1.25, 1)
@@ -241,6 +234,23 @@ func principalComponents(trajs [][][]float64, N, samples int) ([]float64, *mat.D
 	}
 	vecs, vars := eigenDescending(cov, "covariance")
 	return mean, vecs, vars
+}
+
+// shares returns the first k of vars as fractions of their sum (the
+// variance each component explains).
+func shares(vars []float64, k int) ([]float64, error) {
+	var total float64
+	for _, v := range vars {
+		total += v
+	}
+	if !(total > 0) {
+		return nil, badInput("the activity has no variance")
+	}
+	out := make([]float64, k)
+	for i := range out {
+		out[i] = vars[i] / total
+	}
+	return out, nil
 }
 
 // eigenDescending returns the eigenvectors (columns) and eigenvalues of the

@@ -384,16 +384,11 @@ func PCProjection(trajectories [][][]float64, k int, centre bool) (_ [][][]float
 		mean = make([]float64, N)
 		vecs, vars = secondMomentComponents(trajectories, N, samples)
 	}
-	var total float64
-	for _, v := range vars {
-		total += v
+	explained, err := shares(vars, k)
+	if err != nil {
+		return nil, nil, err
 	}
-	if !(total > 0) {
-		return nil, nil, badInput("the activity has no variance")
-	}
-	explained := make([]float64, k)
 	for c := range k {
-		explained[c] = vars[c] / total
 		var s float64
 		for i := range N {
 			s += vecs.At(i, c)

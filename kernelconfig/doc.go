@@ -75,7 +75,10 @@
 // with nbclient's reason and the cell it happened in. "test" prints each
 // notebook's wall time and the number of figures (image/png, image/jpeg,
 // image/svg+xml, and inline <svg> in text/html) it produced; --html also
-// renders each executed notebook as HTML. The Go test TestRepositoryNotebooks runs
+// renders each executed notebook as HTML. A notebook's results file
+// (results/NAME.json, what nb.Record writes for the scorecard) is rewritten
+// by a successful run, so rows the notebook no longer records disappear; a
+// failed run leaves the previous file in place. The Go test TestRepositoryNotebooks runs
 // the same check on notebooks/ as part of "go test ./..." once the kernel is
 // installed (it skips with -short or without Jupyter and GoNB).
 package main

@@ -293,6 +293,11 @@ func executeNotebook(ctx context.Context, o testOptions, te *testEnv, nb, outDir
 		"--ExecutePreprocessor.timeout=" + strconv.Itoa(max(secs, 1)),
 		"--ExecutePreprocessor.kernel_name=" + o.kernelName,
 		"--output-dir", outDir, "--output", name, nb}
+	// A complete run rewrites the notebook's results file (rows it no
+	// longer records must not linger in the scorecard); a failed run puts
+	// the previous file back.
+	restore := setAsideResults(nb)
+	defer func() { restore(res.OK()) }()
 	start := time.Now()
 	log, err := runLogged(ctx, te, o.verbose, out, te.jupyter, args...)
 	res.Wall = time.Since(start)
@@ -323,6 +328,28 @@ func executeNotebook(ctx context.Context, o testOptions, te *testEnv, nb, outDir
 		}
 	}
 	return res
+}
+
+// setAsideResults moves the results file a notebook records into
+// (results/<name>.json beside it, see nb.Record) out of the way, and returns
+// the function that, after the run, deletes the set-aside copy when the run
+// succeeded and otherwise puts it back in place of whatever the failed run
+// wrote. Without a results file it does nothing.
+func setAsideResults(nb string) func(ok bool) {
+	path := filepath.Join(filepath.Dir(nb), "results", strings.TrimSuffix(filepath.Base(nb), ".ipynb")+".json")
+	aside := path + ".before-run"
+	if err := os.Rename(path, aside); err != nil {
+		return func(bool) {}
+	}
+	return func(ok bool) {
+		if ok {
+			if _, err := os.Stat(path); err == nil {
+				_ = os.Remove(aside)
+				return
+			}
+		}
+		_ = os.Rename(aside, path)
+	}
 }
 
 // runLogged runs a jupyter command, keeping its combined output (and

@@ -247,7 +247,7 @@ func checkSpec(c *checker, o checkOptions, spec *kernelSpec, repo string, tools 
 	}
 	for _, k := range sortedKeys(env) {
 		switch k {
-		case "PATH", "GOMLX_BACKEND", "GOEXPERIMENT", "SPIKERNN_ROOT":
+		case "PATH", "GOMLX_BACKEND", "GOEXPERIMENT", "SPIKERNN_ROOT", "GOFLAGS":
 		default:
 			c.info("env", "%s=%s", k, env[k])
 		}

@@ -4,7 +4,7 @@
 //
 //	go run ./kernelconfig install [--server] [--dry-run] [--kernel-name gonb] [--jupyter-data-dir DIR]
 //	go run ./kernelconfig check   [--kernel-name gonb] [--jupyter-data-dir DIR]
-//	go run ./kernelconfig test    [--timeout 10m] [--out DIR] [--html] [-run REGEXP] [DIR or FILE.ipynb ...]
+//	go run ./kernelconfig test    [--timeout 10m] [--out DIR] [--html] [-run REGEXP] [-parallel K] [DIR or FILE.ipynb ...]
 //
 // Run them from the repository root (or pass --repo). "install" is
 // idempotent: it prints each step it performs and each one it skips because
@@ -75,7 +75,11 @@
 // with nbclient's reason and the cell it happened in. "test" prints each
 // notebook's wall time and the number of figures (image/png, image/jpeg,
 // image/svg+xml, and inline <svg> in text/html) it produced; --html also
-// renders each executed notebook as HTML. A notebook's results file
+// renders each executed notebook as HTML. Notebooks run in separate
+// kernels, -parallel at a time (default: one per CPU), the ones with the
+// most code cells first; most of a notebook's time is GoNB compiling and
+// linking each cell, so two at once on two cores take about half the time.
+// A notebook's results file
 // (results/NAME.json, what nb.Record writes for the scorecard) is rewritten
 // by a successful run, so rows the notebook no longer records disappear; a
 // failed run leaves the previous file in place. The Go test TestRepositoryNotebooks runs

@@ -112,6 +112,7 @@ func TestKernelEnv(t *testing.T) {
 		"GOMLX_BACKEND": "go",
 		"SPIKERNN_ROOT": "/src/spikernn",
 		"GOEXPERIMENT":  "simd",
+		"GOFLAGS":       "-ldflags=-s",
 		"PATH":          strings.Join([]string{"/home/u/go/bin", "/usr/local/go/bin", "${PATH}"}, string(os.PathListSeparator)),
 	}
 	if len(env) != len(want) {

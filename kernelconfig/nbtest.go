@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,9 +12,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,6 +30,7 @@ type testOptions struct {
 	jupyterDataDir string
 	repo           string
 	verbose        bool
+	parallel       int // notebooks executed at once
 }
 
 func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -41,6 +45,7 @@ func cmdTest(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.jupyterDataDir, "jupyter-data-dir", "", "a private Jupyter data directory holding the kernelspec (as given to install)")
 	fs.StringVar(&o.repo, "repo", "", "repository root (default: found from the working directory)")
 	fs.BoolVar(&o.verbose, "v", false, "also print nbconvert's output and the stderr of cells that did not fail")
+	fs.IntVar(&o.parallel, "parallel", runtime.NumCPU(), "notebooks executed at once (each in its own kernel; results do not depend on it)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: go run ./kernelconfig test [flags] [DIR or NOTEBOOK.ipynb ...]\n\nExecutes notebooks (default: the repository's notebooks/) headless with the GoNB kernel\nand fails on any cell with an error.\n\nflags:")
 		fs.PrintDefaults()
@@ -222,20 +227,60 @@ func testNotebooks(ctx context.Context, o testOptions, paths []string, out io.Wr
 
 	start := time.Now()
 	names := outputNames(nbs, outDir)
-	var results []notebookResult
-	for i, nb := range nbs {
-		if ctx.Err() != nil {
-			results = append(results, notebookResult{Path: nb, Err: fmt.Errorf("not run: %w", ctx.Err())})
-			continue
-		}
-		res := executeNotebook(ctx, o, te, nb, outDir, names[i], out)
-		results = append(results, res)
-		printResult(out, res, o.verbose)
+	// Notebooks run in separate kernels, o.parallel at a time: most of a
+	// notebook's time is GoNB compiling and linking each cell, which one
+	// core does while the other runs cells. Each notebook's log is printed
+	// whole when it ends.
+	results := make([]notebookResult, len(nbs))
+	var mu sync.Mutex
+	sem := make(chan struct{}, max(o.parallel, 1))
+	var wg sync.WaitGroup
+	for _, i := range longestFirst(nbs) {
+		nb := nbs[i]
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if ctx.Err() != nil {
+				results[i] = notebookResult{Path: nb, Err: fmt.Errorf("not run: %w", ctx.Err())}
+				return
+			}
+			var log bytes.Buffer
+			results[i] = executeNotebook(ctx, o, te, nb, outDir, names[i], &log)
+			printResult(&log, results[i], o.verbose)
+			mu.Lock()
+			defer mu.Unlock()
+			_, _ = out.Write(log.Bytes())
+		}()
 	}
+	wg.Wait()
 	nFailed := failed(results)
 	fmt.Fprintf(out, "\n%d notebook(s): %d ok, %d failed (%.1fs); executed copies in %s\n",
 		len(results), len(results)-nFailed, nFailed, time.Since(start).Seconds(), outDir)
 	return results, nil
+}
+
+// longestFirst returns the indices of the notebooks in the order to start
+// them: most code cells first (each cell costs GoNB a compile and a link,
+// so the cell count is the best cheap guess of a notebook's run time), so
+// that a long notebook does not start last and run alone. Ties keep the
+// given order; an unreadable notebook counts as empty (it fails when run).
+func longestFirst(nbs []string) []int {
+	cells := make([]int, len(nbs))
+	order := make([]int, len(nbs))
+	for i, path := range nbs {
+		order[i] = i
+		var nb notebook
+		if data, err := os.ReadFile(path); err == nil && json.Unmarshal(data, &nb) == nil {
+			for _, c := range nb.Cells {
+				if c.CellType == "code" {
+					cells[i]++
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cells[b] - cells[a] })
+	return order
 }
 
 // outputDir returns (and creates) the folder for executed notebooks.

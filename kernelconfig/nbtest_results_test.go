@@ -49,3 +49,28 @@ func TestSetAsideResults(t *testing.T) {
 		t.Errorf("set-aside copies left behind: %v", left)
 	}
 }
+
+// TestLongestFirst checks the order notebooks are started in: most code
+// cells first, ties in the given order, unreadable ones last.
+func TestLongestFirst(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name string, code int) string {
+		cells := `{"cell_type": "markdown", "source": "x"}`
+		for range code {
+			cells += `, {"cell_type": "code", "source": "y", "outputs": []}`
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(`{"nbformat": 4, "cells": [`+cells+`]}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	nbs := []string{mk("a.ipynb", 2), mk("b.ipynb", 7), filepath.Join(dir, "missing.ipynb"), mk("c.ipynb", 2), mk("d.ipynb", 9)}
+	got := longestFirst(nbs)
+	want := []int{4, 1, 0, 3, 2}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("longestFirst = %v, want %v", got, want)
+		}
+	}
+}

@@ -114,8 +114,9 @@ func ActivityMap(activity [][]float64, opt ActivityOptions) (_ *Figure, err erro
 	return withColorbar(p, cm, cmp.Or(opt.ColorbarLabel, "Activity (0-1)"), 0.06).WithSize(5*vg.Inch, 4.2*vg.Inch), nil
 }
 
-// rectImage draws Img over the data rectangle [X0, X1] x [Y0, Y1], image
-// row 0 at the top (Y1), upscaled by nearest neighbour.
+// rectImage draws Img over the data rectangle between (X0, Y0) and (X1,
+// Y1), image row 0 at Y1 (give Y0 > Y1 to put it at the low end), upscaled
+// by nearest neighbour.
 type rectImage struct {
 	Img            *image.RGBA
 	X0, X1, Y0, Y1 float64
@@ -136,7 +137,7 @@ func (ri *rectImage) Plot(c draw.Canvas, p *gplot.Plot) {
 }
 
 func (ri *rectImage) DataRange() (xmin, xmax, ymin, ymax float64) {
-	return ri.X0, ri.X1, ri.Y0, ri.Y1
+	return min(ri.X0, ri.X1), max(ri.X0, ri.X1), min(ri.Y0, ri.Y1), max(ri.Y0, ri.Y1)
 }
 
 // gradientMap is a sequential colour map over [lo, hi] interpolating

@@ -11,7 +11,6 @@ import (
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // HeatmapOptions controls Heatmap.
@@ -113,7 +112,8 @@ func Heatmap(m mat.Matrix, opt HeatmapOptions) (_ *Figure, err error) {
 		yl += " (sorted)"
 	}
 	p := newPanel(opt.Title, xl, yl)
-	p.Add(&matrixImage{Img: img})
+	// Image row 0 (matrix row 0) at y = -0.5, the top of the inverted axis.
+	p.Add(&rectImage{Img: img, X0: -0.5, X1: float64(cols) - 0.5, Y0: float64(rows) - 0.5, Y1: -0.5})
 	for _, s := range opt.Separators {
 		st := lineStyle(color.Gray{Y: 60}, 0.8)
 		if s < rows {
@@ -179,30 +179,6 @@ func checkPermutation(order []int, n int) error {
 	return nil
 }
 
-// matrixImage draws Img over the cells [-0.5, cols-0.5] x [-0.5, rows-0.5],
-// image row 0 at data y = 0, upscaled by nearest neighbour so that cells
-// stay sharp when the renderer smooths the scaled image.
-type matrixImage struct{ Img *image.RGBA }
-
-func (mi *matrixImage) Plot(c draw.Canvas, p *gplot.Plot) {
-	b := mi.Img.Bounds()
-	cols, rows := b.Dx(), b.Dy()
-	x0, x1 := c.X(p.X.Norm(-0.5)), c.X(p.X.Norm(float64(cols)-0.5))
-	y0, y1 := c.Y(p.Y.Norm(-0.5)), c.Y(p.Y.Norm(float64(rows)-0.5))
-	rect := vg.Rectangle{
-		Min: vg.Point{X: min(x0, x1), Y: min(y0, y1)},
-		Max: vg.Point{X: max(x0, x1), Y: max(y0, y1)},
-	}
-	dpi := 150.0
-	if d, ok := c.Canvas.(interface{ DPI() float64 }); ok {
-		dpi = d.DPI()
-	}
-	// Image row 0 is drawn at the top of rect: flip when y grows upwards.
-	flip := y0 < y1
-	img := upscale(mi.Img, rect.Size().X.Dots(dpi), rect.Size().Y.Dots(dpi), flip)
-	c.DrawImage(rect, img)
-}
-
 // upscale repeats each pixel k times in x and l times in y so that the
 // image has at least w x h pixels (capped at 4096 per side), flipping
 // vertically if asked.
@@ -226,11 +202,6 @@ func upscale(src *image.RGBA, w, h float64, flip bool) image.Image {
 		}
 	}
 	return dst
-}
-
-func (mi *matrixImage) DataRange() (xmin, xmax, ymin, ymax float64) {
-	b := mi.Img.Bounds()
-	return -0.5, float64(b.Dx()) - 0.5, -0.5, float64(b.Dy()) - 0.5
 }
 
 // rdBu is a blue-white-red colour map (ColorBrewer RdBu, reversed, with a

@@ -313,24 +313,19 @@ func addTexts(p *gplot.Plot, xs, ys []float64, texts []string, ox, oy float64, s
 	if err != nil {
 		panic(err)
 	}
+	side := func(o float64) int { // -1, 0 or 1: which way the text leans
+		switch {
+		case o > 0.35:
+			return 1
+		case o < -0.35:
+			return -1
+		}
+		return 0
+	}
+	st := textStyle(size)
+	st.XAlign = [...]draw.XAlignment{draw.XRight, draw.XCenter, draw.XLeft}[side(ox)+1]
+	st.YAlign = [...]draw.YAlignment{draw.YTop, draw.YCenter, draw.YBottom}[side(oy)+1]
 	for i := range l.TextStyle {
-		st := textStyle(size)
-		switch {
-		case ox > 0.35:
-			st.XAlign = draw.XLeft
-		case ox < -0.35:
-			st.XAlign = draw.XRight
-		default:
-			st.XAlign = draw.XCenter
-		}
-		switch {
-		case oy > 0.35:
-			st.YAlign = draw.YBottom
-		case oy < -0.35:
-			st.YAlign = draw.YTop
-		default:
-			st.YAlign = draw.YCenter
-		}
 		l.TextStyle[i] = st
 	}
 	p.Add(l)

@@ -80,6 +80,32 @@ func BenchmarkEval100(b *testing.B) {
 	}
 }
 
+// BenchmarkTrainContext300 is the context-dependent task ("mante", N=250,
+// T=500, decay constants 4-20 ms) trained for 300 trials with the
+// reference's evaluations after trials 1, 101 and 201: the speed table's
+// context row, which scripts/bench/speed.sh runs beside the PyTorch port
+// (torch_rate.py --task mante --N 250 --n_trials 300). It reports the time
+// per training trial, evaluations included.
+func BenchmarkTrainContext300(b *testing.B) {
+	cfg := spikernn.DefaultConfig("mante")
+	cfg.N = 250
+	never := spikernn.Criterion{MaxLoss: -1, MinPerf: 2}
+	for i := 0; b.Loop(); i++ {
+		net, err := spikernn.NewNetwork(cfg, uint64(i+1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, h, err := Train(context.Background(), net, TrainOptions{Trials: 300, Seed: uint64(i + 1), Criterion: &never})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if h.TrialsDone != 300 || len(h.EvalTrials) != 3 {
+			b.Fatalf("ran %d trials and %d evaluations, want 300 and 3", h.TrialsDone, len(h.EvalTrials))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(300*b.N), "ns/trial")
+}
+
 // BenchmarkTrainGoNoGo is a whole reference Go-NoGo training (N=200) to
 // the stopping rule (at least 1501 trials and 16 evaluations).
 func BenchmarkTrainGoNoGo(b *testing.B) {

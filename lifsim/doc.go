@@ -32,8 +32,8 @@
 // GOEXPERIMENT=simd on amd64 the fused loop uses AVX-512 or AVX2. The
 // measured times are in the repository README's speed table, the one place
 // timings live (BenchmarkTrial, BenchmarkTrialTrained,
-// BenchmarkGridSearchTrained; scripts/bench/peers.sh runs the Brian2 port
-// beside them).
+// BenchmarkGridSearchTrained; scripts/bench/speed.sh runs them with the
+// Brian2 port beside them and regenerates the table).
 //
 // A batched kernel (batch.go) simulates eight independent trials of one
 // network at once, one per vector lane, with the state laid out

@@ -79,8 +79,12 @@ func manyCase(t *testing.T, edit func(*spikernn.Config)) ([]*spikernn.Network, [
 // group of three through two slots (refilled, then shrunk).
 func TestTrainManyGroupIndependent(t *testing.T) {
 	for name, edit := range map[string]func(*spikernn.Config){
-		"sigmoid":           nil,
-		"clipped_relu_fixed": func(c *spikernn.Config) { c.Activation = spikernn.ClippedReLU; c.Taus = c.Taus[:1]; c.LossFn = spikernn.LossL1 },
+		"sigmoid": nil,
+		"clipped_relu_fixed": func(c *spikernn.Config) {
+			c.Activation = spikernn.ClippedReLU
+			c.Taus = c.Taus[:1]
+			c.LossFn = spikernn.LossL1
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

@@ -943,3 +943,36 @@ func (g *manyGroup) lastTrial(n *manyNet) (tr spikernn.Trial, X, R *mat.Dense, O
 	}
 	return n.lastBatch.trials[0], X, R, O, nil
 }
+
+// GraphKey returns a string that two networks (with their options) share
+// exactly when TrainMany can train them in one graph: their task, N,
+// inputs, activation, loss, Dale's principle, trained or fixed decay
+// constants, sign mask structure, Batch and backend. It returns an error
+// for a network or options Train would refuse.
+func GraphKey(net *spikernn.Network, opt TrainOptions) (string, error) {
+	task, err := checkNetwork(net)
+	if err != nil {
+		return "", err
+	}
+	if opt, err = opt.withDefaults(); err != nil {
+		return "", err
+	}
+	c := net.Config
+	return fmt.Sprintf("%s|N=%d|in=%d|T=%d|%s|%s|dale=%v|tau=%v|diag=%v|B=%d|%s", c.Task, net.N(), net.NIn, task.Steps(),
+		c.Activation, c.LossFn, c.ApplyDale, c.TauTrainable(), isDiagonal(net.M), opt.Batch, ResolveBackend(opt.Backend)), nil
+}
+
+// DefaultNetsPerGraph is the number of networks per graph that sweeps use
+// on a backend configuration ("" for the default) unless told otherwise:
+// 1 on the pure-Go backend, where one training per core was measured to
+// train more networks per hour than several networks per graph at the
+// reference's N = 200 (see the README's speed table), and 8 on the others
+// (GPUs), whose per-operation cost is larger and whose kernels are
+// underused by one network.
+func DefaultNetsPerGraph(backend string) int {
+	name, _, _ := strings.Cut(ResolveBackend(backend), ":")
+	if name == "go" {
+		return 1
+	}
+	return 8
+}

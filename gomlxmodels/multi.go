@@ -962,17 +962,23 @@ func GraphKey(net *spikernn.Network, opt TrainOptions) (string, error) {
 		c.Activation, c.LossFn, c.ApplyDale, c.TauTrainable(), isDiagonal(net.M), opt.Batch, ResolveBackend(opt.Backend)), nil
 }
 
-// DefaultNetsPerGraph is the number of networks per graph that sweeps use
-// on a backend configuration ("" for the default) unless told otherwise:
-// 1 on the pure-Go backend, where one training per core was measured to
-// train more networks per hour than several networks per graph at the
-// reference's N = 200 (see the README's speed table), and 8 on the others
-// (GPUs), whose per-operation cost is larger and whose kernels are
-// underused by one network.
-func DefaultNetsPerGraph(backend string) int {
+// DefaultNetsPerGraph is the number of networks of n units per graph
+// that sweeps (and pipeline.Store.TrainManyOrLoad) use on a backend
+// configuration ("" for the default) unless told otherwise. On the pure-Go
+// backend: 8 up to SmallNetwork units, where the per-operation cost
+// dominates a training step and 8 networks per graph, one graph per core,
+// were measured to train twice as many networks an hour as one training
+// per core (N = 50); 1 above, where one training per core was measured
+// fastest (N = 200: 1.3x against 8 per graph). On the other backends
+// (GPUs), 8: one network leaves a device mostly idle.
+func DefaultNetsPerGraph(backend string, n int) int {
 	name, _, _ := strings.Cut(ResolveBackend(backend), ":")
-	if name == "go" {
+	if name == "go" && n > SmallNetwork {
 		return 1
 	}
 	return 8
 }
+
+// SmallNetwork is the largest N for which DefaultNetsPerGraph puts several
+// networks in one graph on the pure-Go backend.
+const SmallNetwork = 100

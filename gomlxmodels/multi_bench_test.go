@@ -3,6 +3,9 @@ package gomlxmodels
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,7 +68,8 @@ func BenchmarkTrainManyStep(b *testing.B) {
 // reference configuration, and N = 50, capped at 300 trials:
 // sweep/bench_test.go's unit) with Train, one at a time or one per worker, and with TrainManyWith,
 // K networks per graph on one worker or on two (each worker a group of
-// its own), and reports trainings per hour. Run with -benchtime=1x.
+// its own), and reports trainings per hour. Run with -benchtime=1x;
+// SPIKERNN_BENCH_N=100,150 measures other sizes.
 func BenchmarkTrainManyThroughput(b *testing.B) {
 	if testing.Short() {
 		b.Skip("trains networks")
@@ -77,8 +81,19 @@ func BenchmarkTrainManyThroughput(b *testing.B) {
 		workers int
 		k       int // 0: Train
 	}
+	sizes := []int{200, 50}
+	if env := os.Getenv("SPIKERNN_BENCH_N"); env != "" {
+		sizes = nil
+		for _, f := range strings.Split(env, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				b.Fatalf("SPIKERNN_BENCH_N=%q: %v", env, err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
 	var modes []mode
-	for _, N := range []int{200, 50} {
+	for _, N := range sizes {
 		for _, w := range []int{1, 2} {
 			modes = append(modes, mode{fmt.Sprintf("N=%d/Train/workers=%d", N, w), N, w, 0})
 			for _, k := range []int{1, 2, 4, 8} {

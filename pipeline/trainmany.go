@@ -21,7 +21,7 @@ import (
 // networks can share a graph (same task, N, activation, loss, Dale, decay
 // training, batch and backend: gomlxmodels.GraphKey) are trained together,
 // netsPerGraph at a time (0: gomlxmodels.DefaultNetsPerGraph of their
-// backend), and each is saved atomically as soon as it is finished, under
+// backend and size), and each is saved atomically as soon as it is finished, under
 // the lock discipline of TrainOrLoad: a model is trained only under its
 // lock, which is refreshed until the model is saved; a model another
 // process is training is waited for after this call's own trainings.
@@ -137,7 +137,7 @@ func (s *Store) TrainManyOrLoad(ctx context.Context, specs []TrainSpec, netsPerG
 		}
 		k := netsPerGraph
 		if k <= 0 {
-			k = gomlxmodels.DefaultNetsPerGraph(group[0].spec.Backend)
+			k = gomlxmodels.DefaultNetsPerGraph(group[0].spec.Backend, group[0].spec.Config.N)
 		}
 		onDone := func(k int, trained *spikernn.Network, hist *gomlxmodels.History, err error) {
 			p := group[k]

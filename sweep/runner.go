@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -32,10 +33,12 @@ type RunOptions struct {
 	// networks can share a graph are grouped: same task, N, activation,
 	// loss, Dale, decay training and batch; pipeline.Store.TrainManyOrLoad),
 	// Workers graphs at a time, and then run the jobs, which load their
-	// models. 0 takes gomlxmodels.DefaultNetsPerGraph for the backend in
-	// use: 1 (one training per job, per core) on the pure-Go backend, where
-	// that was measured fastest at N = 200, 8 on GPU backends. It does not
-	// change any result: a model is the same bit for bit in any group.
+	// models. 1 trains every model in its job (one training per worker).
+	// 0 takes gomlxmodels.DefaultNetsPerGraph for each model's backend and
+	// size: on the pure-Go backend 8 for N <= gomlxmodels.SmallNetwork
+	// (measured twice the trainings per hour at N = 50) and 1 above (one
+	// training per core measured fastest at N = 200); 8 on GPU backends.
+	// It changes no result: a model is the same bit for bit in any group.
 	NetsPerGraph int
 }
 
@@ -87,12 +90,8 @@ func Run(ctx context.Context, spec *Spec, store *Store, opt RunOptions) (*Report
 	perJob := max(1, runtime.GOMAXPROCS(0)/workers)
 	prog := &sweepProgress{rep: opt.Progress, total: len(jobs), done: done, workers: workers, start: start}
 	rep := &Report{}
-	k := opt.NetsPerGraph
-	if k <= 0 {
-		k = gomlxmodels.DefaultNetsPerGraph("")
-	}
-	if k > 1 && len(queue) > 0 {
-		store.pretrain(ctx, queue, workers, k, opt.JobProgress)
+	if opt.NetsPerGraph != 1 && len(queue) > 0 {
+		store.pretrain(ctx, queue, workers, opt.NetsPerGraph, opt.JobProgress)
 	}
 	var mu sync.Mutex
 	next := make(chan *Job)
@@ -138,9 +137,10 @@ feed:
 	return rep, serr
 }
 
-// pretrain trains the untrained models of the jobs k per graph, on
-// workers goroutines (each given every workers-th model). Failures are
-// left to the jobs, which train their model again (and record the error).
+// pretrain trains the untrained models of the jobs k per graph (0: each
+// model's default, models whose default is 1 being left to their jobs), on
+// workers goroutines (each given every workers-th model). Failures are left
+// to the jobs, which train their model again (and record the error).
 func (s *Store) pretrain(ctx context.Context, queue []*Job, workers, k int, rep spikernn.Reporter) {
 	var specs []pipeline.TrainSpec
 	seen := map[string]bool{}
@@ -150,13 +150,20 @@ func (s *Store) pretrain(ctx context.Context, queue []*Job, workers, k int, rep 
 			continue
 		}
 		p := s.models.Path(t)
-		if seen[p] || s.models.Has(t) {
+		if seen[p] || s.models.Has(t) || (k == 0 && gomlxmodels.DefaultNetsPerGraph(t.Backend, t.Config.N) <= 1) {
 			continue
 		}
 		seen[p] = true
 		specs = append(specs, t)
 	}
-	workers = max(1, min(workers, len(specs)/k))
+	if len(specs) == 0 {
+		return
+	}
+	per := k
+	if per <= 0 {
+		per = gomlxmodels.DefaultNetsPerGraph(specs[0].Backend, specs[0].Config.N)
+	}
+	workers = max(1, min(workers, len(specs)/per))
 	var wg sync.WaitGroup
 	for w := range workers {
 		var mine []pipeline.TrainSpec
@@ -166,7 +173,12 @@ func (s *Store) pretrain(ctx context.Context, queue []*Job, workers, k int, rep 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = s.models.TrainManyOrLoad(ctx, mine, k, rep)
+			models, _ := s.models.TrainManyOrLoad(ctx, mine, k, rep)
+			for _, m := range models {
+				if m != nil && m.Hist != nil && m.Path != "" {
+					s.pretrained.Store(relPath(s.models.Dir, m.Path), m.Hist.Wall.Seconds())
+				}
+			}
 		}()
 	}
 	wg.Wait()
@@ -206,6 +218,11 @@ func (s *Store) runJob(ctx context.Context, j *Job, retryFailed bool, workers in
 	stop()
 	if rec == nil {
 		return nil, ctx.Err()
+	}
+	if secs, ok := s.pretrained.Load(rec.Model); ok && math.IsNaN(float64(rec.TrainSeconds)) {
+		// Trained by Run before the job, several per graph: the wall time
+		// of its training (shared with the other networks of its graph).
+		rec.TrainSeconds = Float(secs.(float64))
 	}
 	return rec, s.writeRecord(rec, prev != nil)
 }

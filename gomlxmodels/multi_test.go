@@ -295,3 +295,41 @@ func TestTrainManyKernelSwitch(t *testing.T) {
 		sameNet(t, "group of 6 vs alone", all[i], alone[0])
 	}
 }
+
+// TestTrainManyMatchesTrainVariants: batches of 2 trials and a general
+// (non-diagonal) sign mask train as with Train.
+func TestTrainManyMatchesTrainVariants(t *testing.T) {
+	ctx := context.Background()
+	for name, c := range map[string]struct {
+		batch   int
+		general bool
+	}{"batch2": {2, false}, "general_m": {1, true}} {
+		t.Run(name, func(t *testing.T) {
+			nets, opts := manyCase(t, nil)
+			nets, opts = nets[:2], opts[:2]
+			for i := range nets {
+				opts[i].Batch = c.batch
+				if c.general {
+					nets[i].M.Set(0, 1, 0.5)
+					nets[i].M.Set(3, 2, -0.25)
+				}
+			}
+			many, _, err := TrainMany(ctx, nets, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range nets {
+				one, _, err := Train(ctx, nets[i], opts[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := relDiff(one.W.RawMatrix().Data, many[i].W.RawMatrix().Data); d > 1e-4 {
+					t.Errorf("network %d: w differs by %.3g", i, d)
+				}
+				if d := relDiff(one.Training.Losses, many[i].Training.Losses); d > 1e-4 {
+					t.Errorf("network %d: losses differ by %.3g", i, d)
+				}
+			}
+		})
+	}
+}

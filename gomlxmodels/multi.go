@@ -184,6 +184,7 @@ type manyGroup struct {
 	onDone     func(i int, net *spikernn.Network, hist *History, err error)
 
 	M       int
+	begun   bool       // the first networks were started
 	inSlot  []*manyNet // network of every slot
 	steps   map[int]*compiled
 	cur     []compute.Buffer // variables, first and second moments: 3 nv
@@ -380,27 +381,28 @@ func (n *manyNet) prefetch() (<-chan manyBatch, func()) {
 
 // run trains until every network is finished or ctx is cancelled.
 func (g *manyGroup) run(ctx context.Context) {
-	if err := g.fill(ctx); err != nil {
-		g.abort(err)
-		return
-	}
-	for g.M > 0 {
+	for {
+		if err := g.fill(ctx); err != nil {
+			g.abort(err)
+			return
+		}
+		if g.M == 0 {
+			break
+		}
 		if err := ctx.Err(); err != nil {
 			for _, n := range g.inSlot {
 				n.status = spikernn.StatusUnfinished
 				g.finish(n, fmt.Errorf("gomlxmodels: training interrupted after %d trials: %w", n.lastTr+1, err))
 			}
-			g.abort(fmt.Errorf("gomlxmodels: training interrupted before it started: %w", err))
-			return
+			break
 		}
 		if err := g.step(); err != nil {
 			g.abort(err)
 			return
 		}
-		if err := g.fill(ctx); err != nil {
-			g.abort(err)
-			return
-		}
+	}
+	if len(g.queue) > 0 {
+		g.abort(fmt.Errorf("gomlxmodels: training interrupted before it started: %w", ctx.Err()))
 	}
 }
 
@@ -434,7 +436,9 @@ func (g *manyGroup) fill(ctx context.Context) error {
 		}
 	}
 	changed := len(keep) != len(g.inSlot) || g.inSlot == nil
-	for len(keep) < g.slots && len(g.queue) > 0 && ctx.Err() == nil {
+	// The first networks start even under a cancelled ctx, to come back
+	// unfinished as from Train; no others start after a cancellation.
+	for len(keep) < g.slots && len(g.queue) > 0 && (ctx.Err() == nil || !g.begun) {
 		n := g.queue[0]
 		g.queue = g.queue[1:]
 		changed = true
@@ -444,6 +448,7 @@ func (g *manyGroup) fill(ctx context.Context) error {
 		}
 		keep = append(keep, n)
 	}
+	g.begun = true
 	if !changed {
 		return nil
 	}

@@ -333,3 +333,25 @@ func TestTrainManyMatchesTrainVariants(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainManyCancelledBefore: with a context cancelled before the start,
+// the networks of the first graph come back unfinished after 0 trials (as
+// from Train); those that never got a slot come back nil, with the error.
+func TestTrainManyCancelledBefore(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	nets, opts := manyCase(t, nil)
+	out, hists, err := TrainManyWith(ctx, nets, opts, ManyOptions{NetsPerGraph: 2})
+	var me *ManyError
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &me) {
+		t.Fatalf("error %v", err)
+	}
+	for i := range 2 {
+		if out[i] == nil || hists[i].Status != spikernn.StatusUnfinished || hists[i].TrialsDone != 0 || !errors.Is(me.Errs[i], context.Canceled) {
+			t.Errorf("network %d: %v, %v", i, hists[i], me.Errs[i])
+		}
+	}
+	if out[2] != nil || hists[2] != nil || !errors.Is(me.Errs[2], context.Canceled) {
+		t.Errorf("network 2: %v, %v", out[2], me.Errs[2])
+	}
+}

@@ -91,7 +91,12 @@ func Run(ctx context.Context, spec *Spec, store *Store, opt RunOptions) (*Report
 	prog := &sweepProgress{rep: opt.Progress, total: len(jobs), done: done, workers: workers, start: start}
 	rep := &Report{}
 	if opt.NetsPerGraph != 1 && len(queue) > 0 {
-		store.pretrain(ctx, queue, workers, opt.NetsPerGraph, opt.JobProgress)
+		store.pretrain(ctx, queue, workers, opt.NetsPerGraph, opt.JobProgress, func(models int) {
+			if opt.Progress != nil {
+				opt.Progress.Report(spikernn.Progress{Stage: "sweep", Done: done, Total: len(jobs), Elapsed: time.Since(start),
+					Detail: fmt.Sprintf("training %d models several per graph before the jobs", models)})
+			}
+		})
 	}
 	var mu sync.Mutex
 	next := make(chan *Job)
@@ -141,7 +146,7 @@ feed:
 // model's default, models whose default is 1 being left to their jobs), on
 // workers goroutines (each given every workers-th model). Failures are left
 // to the jobs, which train their model again (and record the error).
-func (s *Store) pretrain(ctx context.Context, queue []*Job, workers, k int, rep spikernn.Reporter) {
+func (s *Store) pretrain(ctx context.Context, queue []*Job, workers, k int, rep spikernn.Reporter, notify func(models int)) {
 	var specs []pipeline.TrainSpec
 	seen := map[string]bool{}
 	for _, j := range queue {
@@ -159,6 +164,7 @@ func (s *Store) pretrain(ctx context.Context, queue []*Job, workers, k int, rep 
 	if len(specs) == 0 {
 		return
 	}
+	notify(len(specs))
 	per := k
 	if per <= 0 {
 		per = gomlxmodels.DefaultNetsPerGraph(specs[0].Backend, specs[0].Config.N)

@@ -969,13 +969,14 @@ func GraphKey(net *spikernn.Network, opt TrainOptions) (string, error) {
 
 // DefaultNetsPerGraph is the number of networks of n units per graph
 // that sweeps (and pipeline.Store.TrainManyOrLoad) use on a backend
-// configuration ("" for the default) unless told otherwise. On the pure-Go
-// backend: 8 up to SmallNetwork units, where the per-operation cost
-// dominates a training step and 8 networks per graph, one graph per core,
-// were measured to train twice as many networks an hour as one training
-// per core (N = 50); 1 above, where one training per core was measured
-// fastest (N = 200: 1.3x against 8 per graph). On the other backends
-// (GPUs), 8: one network leaves a device mostly idle.
+// configuration ("" for the default) unless told otherwise: 8, except on
+// the pure-Go backend for networks larger than SmallNetwork, where it is 1
+// (one training per job). Measured on the pure-Go backend (Go-NoGo capped
+// at 300 trials, one graph per core on 2 cores, against one Train per
+// core): 8 networks per graph trained 1.1-1.3x as many networks an hour at
+// N = 200 with GOEXPERIMENT=simd (1.9x without), 1.6x at N = 100 and
+// 1.4-3.0x at N = 50; sizes above 200 were not measured. On GPU backends
+// one small network leaves the device mostly idle.
 func DefaultNetsPerGraph(backend string, n int) int {
 	name, _, _ := strings.Cut(ResolveBackend(backend), ":")
 	if name == "go" && n > SmallNetwork {
@@ -985,5 +986,5 @@ func DefaultNetsPerGraph(backend string, n int) int {
 }
 
 // SmallNetwork is the largest N for which DefaultNetsPerGraph puts several
-// networks in one graph on the pure-Go backend.
-const SmallNetwork = 100
+// networks in one graph on the pure-Go backend (the largest N measured).
+const SmallNetwork = 200

@@ -35,10 +35,11 @@ type RunOptions struct {
 	// Workers graphs at a time, and then run the jobs, which load their
 	// models. 1 trains every model in its job (one training per worker).
 	// 0 takes gomlxmodels.DefaultNetsPerGraph for each model's backend and
-	// size: on the pure-Go backend 8 for N <= gomlxmodels.SmallNetwork
-	// (measured twice the trainings per hour at N = 50) and 1 above (one
-	// training per core measured fastest at N = 200); 8 on GPU backends.
-	// It changes no result: a model is the same bit for bit in any group.
+	// size: 8, except on the pure-Go backend for N above
+	// gomlxmodels.SmallNetwork (200), where it is 1 (8 per graph measured
+	// 1.1-1.9x the trainings per hour of one training per core at N = 200,
+	// 1.4-3.0x at N = 50-100). It changes no result: a model is the same bit
+	// for bit in any group.
 	NetsPerGraph int
 }
 

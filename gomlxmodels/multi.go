@@ -77,10 +77,12 @@ func TrainMany(ctx context.Context, nets []*spikernn.Network, opts []TrainOption
 // A network's result does not depend on the other networks of its graph,
 // nor on how many there are: on the Go backend it is bit for bit the
 // same whatever the group (products are split where the backend would
-// otherwise change kernels, see multiSpec.dotM). Against Train it differs
-// only by the rounding of the batched kernels (about 1e-6 relative after a
-// few steps; training amplifies it like any change of build or backend).
-// Like the backend, NetsPerGraph is not part of what determines a model.
+// otherwise change kernels, see multiSpec.dotM). Against Train it may
+// differ only by the rounding of the batched kernels (on the Go backend the
+// tests find the same bits; another backend may order a batched product's
+// sums differently, and training amplifies such differences like any change
+// of build or backend). Like the backend, NetsPerGraph is not part of what
+// determines a model (pipeline store keys do not include it).
 //
 // The networks of one call must share the graph's structure: N, the task
 // (hence the trial length and inputs), activation, loss, Dale's principle,

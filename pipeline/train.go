@@ -36,7 +36,9 @@ type TrainSpec struct {
 	// without the Go-NoGo floor of 1500 trials, as the paper's Fig 1C).
 	Criterion *spikernn.Criterion
 	// Backend is the GoMLX backend configuration ("" for the default). It
-	// is not part of the key: backends agree to float rounding.
+	// is not part of the key: backends agree to float rounding. Neither is
+	// the number of networks trained in one graph (Store.TrainManyOrLoad):
+	// a network trains to the same bits alone or in any group.
 	Backend string `json:"-"`
 }
 
@@ -89,7 +91,8 @@ func (t TrainSpec) Validate() error {
 }
 
 // Key identifies the model the spec produces: a hash of every field but the
-// backend, with defaults filled in, and spikernn.ModelFormat.
+// backend, with defaults filled in, and spikernn.ModelFormat. How the model
+// is trained (alone, or several per graph) is not part of it.
 func (t TrainSpec) Key() string {
 	t = t.withDefaults()
 	return hashKey(struct {

@@ -24,4 +24,20 @@
 // running spikernn sweep run-one), and give the same table for the same
 // seeds. Collect gathers the records into a Table (CSV with stable column
 // names, or columns ready for plotting).
+//
+// Several networks per graph: before running the jobs, Run trains their
+// untrained models several per GoMLX graph (RunOptions.NetsPerGraph,
+// spikernn sweep run --nets-per-graph K; pipeline.Store.TrainManyOrLoad,
+// gomlxmodels.TrainManyWith): models whose networks can share a graph (same
+// task, N, activation, loss, Dale, decay training, batch and backend) are
+// trained K at a time, one graph per worker, and saved in the model store;
+// the jobs then load them (their records keep the training time). No
+// result changes: a model is the same bit for bit in any group, and K is
+// not part of any key. The default (0) follows
+// gomlxmodels.DefaultNetsPerGraph: 8 networks per graph, except on the
+// pure-Go backend above N = 200 (sizes not measured), where each job trains
+// its own; on 2 cores, 8 per graph and one graph per worker trained
+// 1.1-1.9x as many Go-NoGo networks an hour as one training per core at
+// N = 200 and 1.4-3.0x at N = 50-100. --nets-per-graph 1 trains every
+// model in its job, as Slurm array tasks (run-one) always do.
 package sweep

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spikernn/spikernn/internal/atomicfile"
@@ -54,6 +55,10 @@ func (f *Float) UnmarshalJSON(b []byte) error {
 type Store struct {
 	Dir    string
 	models *pipeline.Store
+	// pretrained holds the training seconds of the models Run trained
+	// several per graph before their jobs (model path relative to the
+	// store -> seconds), for the jobs' records.
+	pretrained sync.Map
 }
 
 // OpenStore opens (creating if needed) a sweep store folder.

@@ -20,7 +20,7 @@ func init() {
 }
 
 const sweepUsage = `sweep plan SPEC       the jobs, how many are done, a cost estimate
-       spikernn sweep run SPEC [--workers K] [--retry-failed]
+       spikernn sweep run SPEC [--workers K] [--retry-failed] [--nets-per-graph K]
        spikernn sweep submit SPEC [--partition P --time T --mem M --account A --max-parallel K --dry-run]
        spikernn sweep status SPEC
        spikernn sweep collect SPEC [--out FILE]   (default STORE/results.csv)
@@ -29,14 +29,14 @@ every sweep command takes --store DIR to override the spec's store folder`
 
 // sweepFlags are the flags of every sweep subcommand (each uses its own).
 type sweepFlags struct {
-	sub, specPath, store string
-	workers              int
-	retry                bool
-	index                int
-	out                  string
-	slurm                sweep.SlurmOptions
-	extra, setup         string
-	spec                 *sweep.Spec
+	sub, specPath, store  string
+	workers, netsPerGraph int
+	retry                 bool
+	index                 int
+	out                   string
+	slurm                 sweep.SlurmOptions
+	extra, setup          string
+	spec                  *sweep.Spec
 }
 
 func parseSweep(args []string, w io.Writer) (*sweepFlags, error) {
@@ -56,6 +56,7 @@ func parseSweep(args []string, w io.Writer) (*sweepFlags, error) {
 	case "run":
 		fs.intVar(&f.workers, "workers", 0, "jobs at once (0: one per core)")
 		fs.switchVar(&f.retry, "retry-failed", "run again the jobs that failed")
+		fs.intVar(&f.netsPerGraph, "nets-per-graph", 0, "train the untrained models this many per GoMLX graph first (0: the backend's default, 1 on the pure-Go backend; results do not change)")
 	case "run-one":
 		fs.intVar(&f.index, "index", -1, "the job's index in the grid (0-based; a Slurm array task gives $SLURM_ARRAY_TASK_ID)")
 		fs.switchVar(&f.retry, "retry-failed", "run the job again if it failed")
@@ -179,7 +180,7 @@ func sweepRun(f *sweepFlags, store *sweep.Store, stdout, stderr io.Writer) error
 	ctx, stop := interruptContext()
 	defer stop()
 	term := newTerminal(stderr, 1)
-	rep, err := sweep.Run(ctx, f.spec, store, sweep.RunOptions{Workers: f.workers, RetryFailed: f.retry, Progress: term})
+	rep, err := sweep.Run(ctx, f.spec, store, sweep.RunOptions{Workers: f.workers, RetryFailed: f.retry, NetsPerGraph: f.netsPerGraph, Progress: term})
 	term.finish()
 	if rep != nil {
 		fmt.Fprintf(stdout, "sweep %s: ran %d jobs in %.1f s; %s\n", f.spec.Name, rep.Ran, rep.Elapsed.Seconds(), rep.Summary)

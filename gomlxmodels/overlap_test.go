@@ -341,3 +341,36 @@ func BenchmarkTrainGoNoGoSequential(b *testing.B) {
 func BenchmarkTrainGoNoGoEvalSeqOps(b *testing.B) {
 	benchTrainGoNoGo(b, func(o *TrainOptions) { o.evalBackend = "go:,ops_sequential" })
 }
+
+// benchEval100 is BenchmarkEval100 with the evaluation on the backend
+// configuration evalCfg.
+func benchEval100(b *testing.B, evalCfg string) {
+	net, err := spikernn.NewNetwork(spikernn.DefaultConfig("go-nogo"), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	task, _ := spikernn.LookupTask("go-nogo")
+	be, err := Backend("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	evalBe, err := Backend(evalCfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, err := newTrainer(be, net, task, trainerOptions{Batch: 1, EvalTrials: 100, LR: DefaultLearningRate, EvalBe: evalBe})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer t.close()
+	bt := makeBatch(task, t.evalSpec, evalStream(1), false, 0)
+	for b.Loop() {
+		if _, err := t.evaluate(bt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEval100SeqOps is BenchmarkEval100 on an evaluation backend
+// instance of its own that runs the operations one after another.
+func BenchmarkEval100SeqOps(b *testing.B) { benchEval100(b, "go:,ops_sequential") }

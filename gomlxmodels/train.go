@@ -49,7 +49,9 @@ type TrainOptions struct {
 	// calling goroutine: Stage "training", Done = trials done (the
 	// reference's tr + 1), Total = Trials, the trial's Loss and the latest
 	// evaluation (EvalLoss, EvalPerf; Evaluated after the trials that ran
-	// one).
+	// one). The reports come in trial order, but those of the trials
+	// trained while an evaluation ran (see Train) arrive together once it
+	// is known (their Elapsed: when the trial ended).
 	Progress spikernn.Reporter
 	// Backend is the GoMLX backend configuration ("go", "go:ops_sequential",
 	// "xla:cpu", "xla:cuda", "onnx", ...); empty: $GOMLX_BACKEND, else
@@ -198,6 +200,13 @@ type prepared struct {
 // state reached so far, Status spikernn.StatusUnfinished and an error
 // wrapping ctx.Err(). A non-finite loss or gradient stops the run with an
 // error matching ErrDiverged; the network returned is the last finite state.
+//
+// Each evaluation runs concurrently with the trials that follow it (when
+// it has a backend instance of its own, as with the default backend),
+// which go on speculatively; if the evaluation ends the run (stopping
+// rule, error) or ctx is cancelled from a progress report, they are
+// dropped. The result is the same, bit for bit, as evaluating before the
+// next trial.
 //
 // Which weights come back: the reference's main.py fetches w (after the
 // Dale relu), w_out, b_out and taus_gaus in the same session run as the

@@ -49,7 +49,9 @@ type TrainOptions struct {
 	// calling goroutine: Stage "training", Done = trials done (the
 	// reference's tr + 1), Total = Trials, the trial's Loss and the latest
 	// evaluation (EvalLoss, EvalPerf; Evaluated after the trials that ran
-	// one).
+	// one). The reports come in trial order, but those of the trials
+	// trained while an evaluation ran (see Train) arrive together once it
+	// is known (their Elapsed: when the trial ended).
 	Progress spikernn.Reporter
 	// Backend is the GoMLX backend configuration ("go", "go:ops_sequential",
 	// "xla:cpu", "xla:cuda", "onnx", ...); empty: $GOMLX_BACKEND, else
@@ -67,6 +69,32 @@ type TrainOptions struct {
 	// saves them: as they were during the last trial's forward pass, before
 	// its update (see Train).
 	WeightsAfterLastUpdate bool
+
+	// sequential (tests) runs every evaluation before the next step instead
+	// of overlapping it with the following steps (see loopOverlapped).
+	sequential bool
+	// evalBackend (benchmarks), if set, replaces the evaluation backend's
+	// configuration.
+	evalBackend string
+	// hooks (tests), if set, observe or alter a run.
+	hooks *trainHooks
+}
+
+// trainHooks are test hooks of a run (a pointer in TrainOptions keeps that
+// struct comparable).
+type trainHooks struct {
+	// eval sees every evaluation's result where it ran (on the
+	// evaluation's goroutine when overlapped) and may replace it or its
+	// error.
+	eval func(tr int, ev *evalResult, err error) (*evalResult, error)
+	// step, if it returns an error, makes the step of trial tr fail with
+	// it (the state unchanged, as a diverged step leaves it).
+	step func(tr int) error
+	// state sees every trainer state that a pending evaluation holds.
+	state func(s trainState)
+	// resolved: a pending evaluation held n states, the run went on from
+	// the kept-th (0: the evaluated trial's).
+	resolved func(n, kept int)
 }
 
 // History summarises a training run.
@@ -173,6 +201,13 @@ type prepared struct {
 // wrapping ctx.Err(). A non-finite loss or gradient stops the run with an
 // error matching ErrDiverged; the network returned is the last finite state.
 //
+// Each evaluation runs concurrently with the trials that follow it (when
+// it has a backend instance of its own, as with the default backend),
+// which go on speculatively; if the evaluation ends the run (stopping
+// rule, error) or ctx is cancelled from a progress report, they are
+// dropped. The result is the same, bit for bit, as evaluating before the
+// next trial.
+//
 // Which weights come back: the reference's main.py fetches w (after the
 // Dale relu), w_out, b_out and taus_gaus in the same session run as the
 // training op and saves those values, i.e. the weights of the last trial's
@@ -204,7 +239,11 @@ func Train(ctx context.Context, net *spikernn.Network, opt TrainOptions) (*spike
 	if err != nil {
 		return nil, nil, err
 	}
-	evalBe, err := Backend(evalBackendFor(backendCfg))
+	evalCfg := evalBackendFor(backendCfg)
+	if opt.evalBackend != "" {
+		evalCfg = opt.evalBackend
+	}
+	evalBe, err := Backend(evalCfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -225,7 +264,12 @@ func Train(ctx context.Context, net *spikernn.Network, opt TrainOptions) (*spike
 		losses: make([]float64, opt.Trials), lastEvalLoss: math.NaN(), lastEvalPerf: math.NaN(),
 		status: spikernn.StatusFailed, lastTr: -1}
 	ready, stop := prefetch(be, t, task, opt)
-	runErr := r.loop(ctx, ready)
+	var runErr error
+	if opt.sequential || t.evalSt == nil {
+		runErr = r.loop(ctx, ready)
+	} else {
+		runErr = r.loopOverlapped(ctx, ready)
+	}
 	stop()
 	out, err := r.result(net, baseTrial, baseRun, runErr)
 	if err != nil {
@@ -295,7 +339,7 @@ func (r *trainRun) loop(ctx context.Context, ready <-chan prepared) error {
 		if p.err != nil {
 			return r.fail(p.err)
 		}
-		loss, err := r.t.trainStep(p.bt, p.bufs)
+		loss, err := r.trainStep(p)
 		finalizeAll(p.bufs)
 		if err != nil {
 			return r.fail(fmt.Errorf("gomlxmodels: trial %d: %w", p.tr, err))
@@ -316,6 +360,187 @@ func (r *trainRun) loop(ctx context.Context, ready <-chan prepared) error {
 	return nil
 }
 
+// maxSpeculative bounds the number of steps run ahead of a pending
+// evaluation (each holds its state's buffers until the evaluation is known).
+const maxSpeculative = 64
+
+// pendingEval is an evaluation running on its own goroutine while the steps
+// after it run speculatively.
+type pendingEval struct {
+	done  chan evalOutcome // receives the evaluation's result, once
+	steps []specStep       // steps[0]: the evaluated trial; then the steps run since
+}
+
+type evalOutcome struct {
+	ev  *evalResult
+	err error
+}
+
+// specStep is a step whose report waits for a pending evaluation, and the
+// trainer's state after it.
+type specStep struct {
+	tr      int
+	loss    float64
+	elapsed time.Duration
+	st      trainState
+}
+
+// loopOverlapped is loop with every evaluation run concurrently with the
+// steps that follow it, on the evaluation's backend (t.evalBe, its own
+// instance), with the same result as loop, bit for bit: the evaluation
+// after trial e reads the variables after step e (kept alive), the steps
+// e+1, e+2, ... go on meanwhile, keeping their states (trainState:
+// references to GoMLX's immutable output buffers) and deferring their
+// progress reports. When the evaluation is known (resolve), the reports go
+// out in trial order; if the stopping rule is met, the evaluation failed or
+// ctx is cancelled after one of these reports, the trainer returns to the
+// state after the last trial loop would have run and the later speculative
+// steps are dropped. One evaluation runs at a time: the next one (and the
+// end of the run, a failure, a cancellation) waits for it.
+func (r *trainRun) loopOverlapped(ctx context.Context, ready <-chan prepared) error {
+	var pe *pendingEval
+	// wait resolves the pending evaluation, if any, blocking for it.
+	wait := func() (bool, error) {
+		if pe == nil {
+			return false, nil
+		}
+		o := <-pe.done
+		stop, err := r.resolve(ctx, pe, o)
+		pe = nil
+		return stop, err
+	}
+	for p := range ready {
+		if err := ctx.Err(); err != nil {
+			if stop, err := wait(); stop {
+				finalizeAll(p.bufs)
+				return err
+			}
+			finalizeAll(p.bufs)
+			r.status = spikernn.StatusUnfinished
+			return fmt.Errorf("gomlxmodels: training interrupted after %d trials: %w", r.lastTr+1, err)
+		}
+		if p.err != nil {
+			if stop, err := wait(); stop {
+				return err
+			}
+			return r.fail(p.err)
+		}
+		if pe != nil && (p.eval != nil || len(pe.steps) > maxSpeculative) {
+			if stop, err := wait(); stop {
+				finalizeAll(p.bufs)
+				return err
+			}
+		}
+		loss, err := r.trainStep(p)
+		finalizeAll(p.bufs)
+		if err != nil {
+			if stop, err := wait(); stop {
+				return err
+			}
+			return r.fail(fmt.Errorf("gomlxmodels: trial %d: %w", p.tr, err))
+		}
+		r.lastTr, r.losses[p.tr] = p.tr, loss
+		switch {
+		case p.eval != nil:
+			pe = r.startEval(p.tr, loss, p.eval)
+		case pe != nil:
+			pe.steps = append(pe.steps, specStep{tr: p.tr, loss: loss, elapsed: time.Since(r.start), st: r.t.state()})
+			if h := r.opt.hooks; h != nil && h.state != nil {
+				h.state(r.t.state())
+			}
+		default:
+			spikernn.Report(r.opt.Progress, spikernn.Progress{Stage: "training", Done: p.tr + 1, Total: r.opt.Trials, Loss: loss,
+				EvalLoss: r.lastEvalLoss, EvalPerf: r.lastEvalPerf, Elapsed: time.Since(r.start)})
+		}
+		if pe != nil {
+			select {
+			case o := <-pe.done:
+				stop, err := r.resolve(ctx, pe, o)
+				pe = nil
+				if stop {
+					return err
+				}
+			default:
+			}
+		}
+	}
+	_, err := wait()
+	return err
+}
+
+// startEval starts the evaluation after trial tr (just trained, with loss)
+// on its own goroutine and puts the trainer in speculative mode.
+func (r *trainRun) startEval(tr int, loss float64, bt *batch) *pendingEval {
+	pe := &pendingEval{done: make(chan evalOutcome, 1)}
+	st := r.t.state()
+	pe.steps = []specStep{{tr: tr, loss: loss, elapsed: time.Since(r.start), st: st}}
+	r.t.keep = true
+	if h := r.opt.hooks; h != nil && h.state != nil {
+		h.state(st)
+	}
+	go func() {
+		ev, err := r.evalVars(tr, st.vars, bt)
+		pe.done <- evalOutcome{ev, err}
+	}()
+	return pe
+}
+
+// resolve applies a pending evaluation's outcome o as loop would have after
+// its trial: records it, delivers the deferred reports in trial order and
+// settles the trainer on the state after the last trial loop would have
+// run (freeing the others). stop: the run ends here, with err.
+func (r *trainRun) resolve(ctx context.Context, pe *pendingEval, o evalOutcome) (stop bool, err error) {
+	e := pe.steps[0]
+	settle := func(j int) {
+		if h := r.opt.hooks; h != nil && h.resolved != nil {
+			h.resolved(len(pe.steps), j)
+		}
+		r.t.settleStates(stateList(pe.steps), j)
+		for k := pe.steps[j].tr + 1; k <= r.lastTr; k++ {
+			r.losses[k] = 0
+		}
+		r.lastTr = pe.steps[j].tr
+	}
+	if err := r.record(e.tr, o.ev, o.err); err != nil {
+		settle(0)
+		return true, r.fail(err)
+	}
+	for j, s := range pe.steps {
+		spikernn.Report(r.opt.Progress, spikernn.Progress{Stage: "training", Done: s.tr + 1, Total: r.opt.Trials, Loss: s.loss,
+			Evaluated: j == 0, EvalLoss: r.lastEvalLoss, EvalPerf: r.lastEvalPerf, Elapsed: s.elapsed})
+		if j == 0 && r.crit.Met(e.tr, r.lastEvalLoss, r.lastEvalPerf) {
+			settle(0)
+			r.status = spikernn.StatusTrained
+			return true, nil
+		}
+		if err := ctx.Err(); err != nil && s.tr+1 < r.opt.Trials {
+			settle(j)
+			r.status = spikernn.StatusUnfinished
+			return true, fmt.Errorf("gomlxmodels: training interrupted after %d trials: %w", r.lastTr+1, err)
+		}
+	}
+	settle(len(pe.steps) - 1)
+	return false, nil
+}
+
+func stateList(steps []specStep) []trainState {
+	out := make([]trainState, len(steps))
+	for i, s := range steps {
+		out[i] = s.st
+	}
+	return out
+}
+
+// trainStep runs the step of p (its buffers stay the caller's).
+func (r *trainRun) trainStep(p prepared) (float64, error) {
+	if h := r.opt.hooks; h != nil && h.step != nil {
+		if err := h.step(p.tr); err != nil {
+			return 0, err
+		}
+	}
+	return r.t.trainStep(p.bt, p.bufs)
+}
+
 // fail marks the run failed and returns err.
 func (r *trainRun) fail(err error) error {
 	r.status = spikernn.StatusFailed
@@ -324,7 +549,22 @@ func (r *trainRun) fail(err error) error {
 
 // evaluate runs the evaluation after trial tr and records it.
 func (r *trainRun) evaluate(tr int, bt *batch) error {
-	ev, err := r.t.evaluate(bt)
+	ev, err := r.evalVars(tr, r.t.st.vars, bt)
+	return r.record(tr, ev, err)
+}
+
+// evalVars runs the evaluation after trial tr with the variables vars.
+func (r *trainRun) evalVars(tr int, vars []compute.Buffer, bt *batch) (*evalResult, error) {
+	ev, err := r.t.evaluateVars(vars, bt)
+	if h := r.opt.hooks; h != nil && h.eval != nil {
+		ev, err = h.eval(tr, ev, err)
+	}
+	return ev, err
+}
+
+// record records the evaluation after trial tr (its result ev, or its
+// error err).
+func (r *trainRun) record(tr int, ev *evalResult, err error) error {
 	if err != nil {
 		return fmt.Errorf("gomlxmodels: evaluation after trial %d: %w", tr, err)
 	}

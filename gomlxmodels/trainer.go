@@ -30,6 +30,49 @@ type trainer struct {
 	// step's update: the weights the last step's forward pass (t.last) ran
 	// with, which the reference saves (nil before the first step).
 	prev []compute.Buffer
+	// keep: trainStep leaves the buffers it replaces (the previous
+	// state's prev, m, v and last) alive for the caller, who holds them in
+	// trainState snapshots (speculative steps, see trainRun.loopOverlapped)
+	// and frees them with settleStates.
+	keep bool
+}
+
+// trainState is a snapshot of a trainer's state between two steps: the
+// buffers themselves (GoMLX outputs, never modified), not copies.
+type trainState struct {
+	vars, m, v, prev, last []compute.Buffer
+	lastBatch              *batch
+	adamStep               int
+}
+
+// state returns the trainer's current state.
+func (t *trainer) state() trainState {
+	return trainState{vars: t.st.vars, m: t.m, v: t.v, prev: t.prev, last: t.last, lastBatch: t.lastBatch, adamStep: t.adamStep}
+}
+
+// settleStates makes states[j] the trainer's state and frees the buffers
+// of the other states. states must be consecutive states of steps run with
+// t.keep set after states[0] (states[k].prev is states[k-1].vars): the
+// buffers of states[j] and its prev stay, the others are freed once each.
+// It clears t.keep.
+func (t *trainer) settleStates(states []trainState, j int) {
+	for k, s := range states {
+		if k == j {
+			continue
+		}
+		finalizeAll(s.m)
+		finalizeAll(s.v)
+		finalizeAll(s.last)
+		if k != j-1 {
+			finalizeAll(s.vars)
+		}
+		if k == 0 && j != 0 {
+			finalizeAll(s.prev)
+		}
+	}
+	s := states[j]
+	t.st.vars, t.m, t.v, t.prev, t.last, t.lastBatch, t.adamStep = s.vars, s.m, s.v, s.prev, s.last, s.lastBatch, s.adamStep
+	t.keep = false
 }
 
 // trainerOptions configures a trainer.
@@ -151,17 +194,20 @@ func (t *trainer) trainStep(bt *batch, bufs []compute.Buffer) (float64, error) {
 		return 0, err
 	}
 	// Keep the variables this step's forward pass ran with (the
-	// reference's fetch of w, w_out, b_out and taus_gaus), drop the older.
-	finalizeAll(t.prev)
-	t.prev = append(t.prev[:0], t.st.vars...)
-	t.st.vars = make([]compute.Buffer, nv)
-	finalizeAll(t.m)
-	finalizeAll(t.v)
-	copy(t.st.vars, outs[:nv])
-	copy(t.m, outs[nv:2*nv])
-	copy(t.v, outs[2*nv:3*nv])
+	// reference's fetch of w, w_out, b_out and taus_gaus), drop the older
+	// (unless a snapshot holds them: t.keep). Every slice is new, so that
+	// trainState snapshots never change.
+	if !t.keep {
+		finalizeAll(t.prev)
+		finalizeAll(t.m)
+		finalizeAll(t.v)
+		finalizeAll(t.last)
+	}
+	t.prev = t.st.vars
+	t.st.vars = outs[:nv:nv]
+	t.m = outs[nv : 2*nv : 2*nv]
+	t.v = outs[2*nv : 3*nv : 3*nv]
 	t.adamStep++
-	finalizeAll(t.last)
 	t.last = []compute.Buffer{extras[outO], extras[outX], extras[outR]}
 	_ = extras[outLoss].Finalize()
 	_ = extras[outLosses].Finalize()
@@ -183,10 +229,18 @@ type evalResult struct {
 // evaluate runs the evaluation batch (already drawn) through the network in
 // one batched forward pass and scores it in Go with the task's rule.
 func (t *trainer) evaluate(bt *batch) (*evalResult, error) {
-	st := t.st
+	return t.evaluateVars(t.st.vars, bt)
+}
+
+// evaluateVars is evaluate with the trained variables vars (buffers on the
+// training backend). With an evaluation backend of its own (t.evalSt), it
+// only reads vars, so it may run on another goroutine while steps run, one
+// evaluation at a time.
+func (t *trainer) evaluateVars(vars []compute.Buffer, bt *batch) (*evalResult, error) {
+	st := &netState{vars: vars, fixed: t.st.fixed}
 	if t.evalSt != nil {
 		// Copy the trained variables to the evaluation backend.
-		for i, b := range t.st.vars {
+		for i, b := range vars {
 			data, err := readFloats(b)
 			if err != nil {
 				return nil, err

@@ -212,41 +212,39 @@ func readScalar(b compute.Buffer) (float64, error) {
 // owns): w (relu'ed with Dale, as the reference saves it), w_out, b_out and
 // taus_gaus.
 func (st *netState) writeInto(s netSpec, net *spikernn.Network) error {
-	w, err := readFloats(st.vars[0])
-	if err != nil {
-		return err
+	vars := make([][]float32, len(st.vars))
+	for i, b := range st.vars {
+		var err error
+		if vars[i], err = readFloats(b); err != nil {
+			return err
+		}
 	}
+	writeHostVars(s, vars, net)
+	return nil
+}
+
+// writeHostVars copies trained variables read to the host (w, w_out, b_out
+// and, when trained, taus_gaus, in parameter order) into net: W after
+// Dale's relu, as the reference saves it.
+func writeHostVars(s netSpec, vars [][]float32, net *spikernn.Network) {
 	N := s.N
 	W := mat.NewDense(N, N, nil)
 	for i := range N {
 		row := W.RawRowView(i)
 		for j := range N {
-			v := float64(w[i*N+j])
+			v := float64(vars[0][i*N+j])
 			if s.Dale && !(v > 0) {
 				v = 0
 			}
 			row[j] = v
 		}
 	}
-	wout, err := readFloats(st.vars[1])
-	if err != nil {
-		return err
-	}
-	bout, err := readScalar(st.vars[2])
-	if err != nil {
-		return err
-	}
 	net.W = W
-	net.WOut = toFloat64(wout)
-	net.BOut = bout
+	net.WOut = toFloat64(vars[1])
+	net.BOut = float64(vars[2][0])
 	if s.TauTrain {
-		tg, err := readFloats(st.vars[3])
-		if err != nil {
-			return err
-		}
-		net.TausGaus = toFloat64(tg)
+		net.TausGaus = toFloat64(vars[3])
 	}
-	return nil
 }
 
 func toFloat64(x []float32) []float64 {

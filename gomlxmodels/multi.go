@@ -859,60 +859,17 @@ func (g *manyGroup) result(n *manyNet) error {
 		return err
 	}
 	writeHostVars(n.spec, vars, out)
-	rec := &spikernn.TrainingRecord{Status: n.status, Losses: n.losses, Tr: max(n.lastTr, 0), X0: n.baseRun.X, R0: n.baseRun.R}
-	if ev := n.lastEval; ev != nil {
-		rec.EvalPerfMean, rec.EvalLossMean = ev.perf, ev.loss
-		rec.EvalOs = mat.NewDense(len(ev.outputs), len(ev.outputs[0]), nil)
-		for i, o := range ev.outputs {
-			rec.EvalOs.SetRow(i, o)
-		}
-		rec.EvalLabels = make([]float64, len(ev.trials))
-		for i, tr := range ev.trials {
-			rec.EvalLabels[i] = tr.Label
-		}
-	}
-	for _, tr := range n.hist.EvalTrials {
-		rec.EvalTrials = append(rec.EvalTrials, float64(tr))
-	}
-	rec.EvalLosses = append([]float64(nil), n.hist.EvalLosses...)
-	rec.EvalPerfs = append([]float64(nil), n.hist.EvalPerfs...)
-	rec.U, rec.Target, rec.X, rec.R, rec.O = n.baseTrial.U, n.baseTrial.Target, n.baseRun.X, n.baseRun.R, n.baseRun.O
-	if n.lastTr >= 0 {
-		tr, X, R, O, err := g.lastTrial(n)
-		if err != nil {
-			return err
-		}
-		rec.U, rec.Target, rec.X, rec.R, rec.O = tr.U, tr.Target, X, R, O
+	rec, err := runOutcome{status: n.status, losses: n.losses, lastTr: n.lastTr, lastEval: n.lastEval, hist: n.hist,
+		start: n.start, baseTrial: n.baseTrial, baseRun: n.baseRun, lastTrial: func() (spikernn.Trial, *mat.Dense, *mat.Dense, []float64, error) {
+			return g.lastTrial(n)
+		}}.record()
+	if err != nil {
+		return err
 	}
 	out.Training = rec
 	n.out = out
-	h := n.hist
-	h.Losses = append([]float64(nil), n.losses[:n.lastTr+1]...)
-	h.TrialsDone, h.Success, h.Status, h.Wall = n.lastTr+1, n.status == spikernn.StatusTrained, n.status, time.Since(n.start)
-	n.histOut = h
+	n.histOut = n.hist
 	return nil
-}
-
-// writeHostVars is netState.writeInto for variables read to the host.
-func writeHostVars(s netSpec, vars [][]float32, net *spikernn.Network) {
-	N := s.N
-	W := mat.NewDense(N, N, nil)
-	for i := range N {
-		row := W.RawRowView(i)
-		for j := range N {
-			v := float64(vars[0][i*N+j])
-			if s.Dale && !(v > 0) {
-				v = 0
-			}
-			row[j] = v
-		}
-	}
-	net.W = W
-	net.WOut = toFloat64(vars[1])
-	net.BOut = float64(vars[2][0])
-	if s.TauTrain {
-		net.TausGaus = toFloat64(vars[3])
-	}
 }
 
 // lastTrial is trainer.lastTrial for network n: the first trial of its
@@ -926,29 +883,7 @@ func (g *manyGroup) lastTrial(n *manyNet) (tr spikernn.Trial, X, R *mat.Dense, O
 		}
 		d[i] = slotData(all, n.slot, g.M)
 	}
-	o, x, r := d[0], d[1], d[2]
-	B, N, T := n.spec.B, n.spec.N, n.spec.T
-	phi, err := spikernn.ActivationFunc(n.spec.Act)
-	if err != nil {
-		return tr, nil, nil, nil, err
-	}
-	X, R = mat.NewDense(N, T, nil), mat.NewDense(N, T, nil)
-	for i := range N {
-		x0 := float64(n.lastBatch.x0[i])
-		X.Set(i, 0, x0)
-		R.Set(i, 0, phi(x0))
-	}
-	for tt := 1; tt < T; tt++ {
-		for i := range N {
-			X.Set(i, tt, float64(x[(tt-1)*B*N+i]))
-			R.Set(i, tt, float64(r[(tt-1)*B*N+i]))
-		}
-	}
-	O = make([]float64, T-1)
-	for k := range O {
-		O[k] = float64(o[k*B])
-	}
-	return n.lastBatch.trials[0], X, R, O, nil
+	return lastTrialOf(n.spec, n.lastBatch, d[0], d[1], d[2])
 }
 
 // GraphKey returns a string that two networks (with their options) share

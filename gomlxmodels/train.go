@@ -595,34 +595,60 @@ func (r *trainRun) result(net *spikernn.Network, baseTrial spikernn.Trial, baseR
 	if err := r.t.writeWeights(out, r.opt.WeightsAfterLastUpdate); err != nil {
 		return nil, err
 	}
-	rec := &spikernn.TrainingRecord{Status: r.status, Losses: r.losses, Tr: max(r.lastTr, 0), X0: baseRun.X, R0: baseRun.R}
-	if ev := r.lastEval; ev != nil {
+	rec, err := runOutcome{status: r.status, losses: r.losses, lastTr: r.lastTr, lastEval: r.lastEval, hist: r.hist,
+		start: r.start, baseTrial: baseTrial, baseRun: baseRun, lastTrial: r.t.lastTrial}.record()
+	if err != nil {
+		return nil, err
+	}
+	out.Training = rec
+	return out, nil
+}
+
+// runOutcome is how a training run ended, for its Training record: what
+// Train and TrainMany share.
+type runOutcome struct {
+	status    spikernn.Status
+	losses    []float64 // per trial, as many as the run allowed
+	lastTr    int       // the last trial trained (-1: none)
+	lastEval  *evalResult
+	hist      *History
+	start     time.Time
+	baseTrial spikernn.Trial       // the trial run before training
+	baseRun   *spikernn.RateResult // its states (the reference's x0, r0)
+	lastTrial func() (spikernn.Trial, *mat.Dense, *mat.Dense, []float64, error)
+}
+
+// record returns the run's Training record (the last evaluation, the
+// evaluation curve, the last trial trained or, if none, the one before
+// training) and completes its History.
+func (o runOutcome) record() (*spikernn.TrainingRecord, error) {
+	rec := &spikernn.TrainingRecord{Status: o.status, Losses: o.losses, Tr: max(o.lastTr, 0), X0: o.baseRun.X, R0: o.baseRun.R}
+	if ev := o.lastEval; ev != nil {
 		rec.EvalPerfMean, rec.EvalLossMean = ev.perf, ev.loss
 		rec.EvalOs = mat.NewDense(len(ev.outputs), len(ev.outputs[0]), nil)
-		for i, o := range ev.outputs {
-			rec.EvalOs.SetRow(i, o)
+		for i, out := range ev.outputs {
+			rec.EvalOs.SetRow(i, out)
 		}
 		rec.EvalLabels = make([]float64, len(ev.trials))
 		for i, tr := range ev.trials {
 			rec.EvalLabels[i] = tr.Label
 		}
 	}
-	for _, tr := range r.hist.EvalTrials {
+	for _, tr := range o.hist.EvalTrials {
 		rec.EvalTrials = append(rec.EvalTrials, float64(tr))
 	}
-	rec.EvalLosses = append([]float64(nil), r.hist.EvalLosses...)
-	rec.EvalPerfs = append([]float64(nil), r.hist.EvalPerfs...)
-	rec.U, rec.Target, rec.X, rec.R, rec.O = baseTrial.U, baseTrial.Target, baseRun.X, baseRun.R, baseRun.O
-	if r.lastTr >= 0 {
-		tr, X, R, O, err := r.t.lastTrial()
+	rec.EvalLosses = append([]float64(nil), o.hist.EvalLosses...)
+	rec.EvalPerfs = append([]float64(nil), o.hist.EvalPerfs...)
+	rec.U, rec.Target, rec.X, rec.R, rec.O = o.baseTrial.U, o.baseTrial.Target, o.baseRun.X, o.baseRun.R, o.baseRun.O
+	if o.lastTr >= 0 {
+		tr, X, R, O, err := o.lastTrial()
 		if err != nil {
 			return nil, err
 		}
 		rec.U, rec.Target, rec.X, rec.R, rec.O = tr.U, tr.Target, X, R, O
 	}
-	out.Training = rec
-	h := r.hist
-	h.Losses = append([]float64(nil), r.losses[:r.lastTr+1]...)
-	h.TrialsDone, h.Success, h.Status, h.Wall = r.lastTr+1, r.status == spikernn.StatusTrained, r.status, time.Since(r.start)
-	return out, nil
+	h := o.hist
+	h.Losses = append([]float64(nil), o.losses[:o.lastTr+1]...)
+	h.TrialsDone, h.Success, h.Status, h.Wall = o.lastTr+1, o.status == spikernn.StatusTrained, o.status, time.Since(o.start)
+	return rec, nil
 }

@@ -321,14 +321,21 @@ func (t *trainer) lastTrial() (tr spikernn.Trial, X, R *mat.Dense, O []float64, 
 	if err != nil {
 		return tr, nil, nil, nil, err
 	}
-	B, N, T := t.spec.B, t.spec.N, t.spec.T
-	phi, err := spikernn.ActivationFunc(t.spec.Act)
+	return lastTrialOf(t.spec, t.lastBatch, o, x, r)
+}
+
+// lastTrialOf returns the first trial of a step's batch bt with its states
+// (N x T, x_0 from the batch) and outputs, from the step's outputs o
+// ([T-1, B]), x and r ([T-1, B, N]).
+func lastTrialOf(s netSpec, bt *batch, o, x, r []float32) (tr spikernn.Trial, X, R *mat.Dense, O []float64, err error) {
+	B, N, T := s.B, s.N, s.T
+	phi, err := spikernn.ActivationFunc(s.Act)
 	if err != nil {
 		return tr, nil, nil, nil, err
 	}
 	X, R = mat.NewDense(N, T, nil), mat.NewDense(N, T, nil)
 	for i := range N {
-		x0 := float64(t.lastBatch.x0[i])
+		x0 := float64(bt.x0[i])
 		X.Set(i, 0, x0)
 		R.Set(i, 0, phi(x0))
 	}
@@ -342,7 +349,7 @@ func (t *trainer) lastTrial() (tr spikernn.Trial, X, R *mat.Dense, O []float64, 
 	for k := range O {
 		O[k] = float64(o[k*B])
 	}
-	return t.lastBatch.trials[0], X, R, O, nil
+	return bt.trials[0], X, R, O, nil
 }
 
 // gradients evaluates the loss and the gradients of the trained variables

@@ -56,29 +56,7 @@ func BenchmarkTrainStepN200Autodiff(b *testing.B) { benchStep(b, 200, 1, true) }
 
 // BenchmarkEval100 is one 100-trial Go-NoGo evaluation (one batched
 // forward pass, N=200), trial data drawn beforehand.
-func BenchmarkEval100(b *testing.B) {
-	net, err := spikernn.NewNetwork(spikernn.DefaultConfig("go-nogo"), 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	task, _ := spikernn.LookupTask("go-nogo")
-	be, err := Backend("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	evalBe, _ := Backend("go")
-	t, err := newTrainer(be, net, task, trainerOptions{Batch: 1, EvalTrials: 100, LR: DefaultLearningRate, EvalBe: evalBe})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer t.close()
-	bt := makeBatch(task, t.evalSpec, evalStream(1), false, 0)
-	for b.Loop() {
-		if _, err := t.evaluate(bt); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkEval100(b *testing.B) { benchEval100(b, "go") }
 
 // BenchmarkTrainContext300 is the context-dependent task ("mante", N=250,
 // T=500, decay constants 4-20 ms) trained for 300 trials with the

@@ -788,36 +788,7 @@ func (g *manyGroup) evalNet(n *manyNet, bt *batch) (*evalResult, error) {
 	}
 	bufs = append(bufs, bb...)
 	in := append(append(append([]compute.Buffer{}, bufs[:nVars]...), n.evalFixed...), bb...)
-	outs, err := n.eval.run(in)
-	if err != nil {
-		return nil, err
-	}
-	O, err := readFloats(outs[0])
-	finalizeAll(outs)
-	if err != nil {
-		return nil, err
-	}
-	B, K := n.evalSpec.B, n.evalSpec.steps()
-	res := &evalResult{trials: bt.trials, outputs: make([][]float64, B), losses: make([]float64, B), correct: make([]bool, B)}
-	for i := range B {
-		o := make([]float64, K)
-		for k := range o {
-			o[k] = float64(O[k*B+i])
-		}
-		res.outputs[i] = o
-		res.losses[i] = spikernn.Loss(o, bt.trials[i].Target, n.spec.LossFn)
-		res.correct[i] = n.task.Correct(o, bt.trials[i])
-		res.loss += res.losses[i]
-		if res.correct[i] {
-			res.perf++
-		}
-	}
-	res.loss /= float64(B)
-	res.perf /= float64(B)
-	if !finite(res.loss) {
-		return res, &divergedError{"the evaluation loss", res.loss}
-	}
-	return res, nil
+	return runEval(n.eval, in, n.task, n.spec.LossFn, bt, n.evalSpec)
 }
 
 // finish ends network n's training with runErr and builds what TrainMany

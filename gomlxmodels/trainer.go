@@ -260,7 +260,14 @@ func (t *trainer) evaluateVars(vars []compute.Buffer, bt *batch) (*evalResult, e
 	}
 	defer finalizeAll(bufs)
 	in := append(append(append([]compute.Buffer{}, st.vars...), st.fixed...), bufs...)
-	outs, err := t.eval.run(in)
+	return runEval(t.eval, in, t.task, t.spec.LossFn, bt, t.evalSpec)
+}
+
+// runEval runs the evaluation graph c on its inputs (variables, fixed
+// inputs, the batch bt uploaded) and scores the outputs with the task's rule
+// and loss: Train's and TrainMany's evaluations.
+func runEval(c *compiled, in []compute.Buffer, task spikernn.Task, lossFn spikernn.LossFn, bt *batch, s netSpec) (*evalResult, error) {
+	outs, err := c.run(in)
 	if err != nil {
 		return nil, err
 	}
@@ -269,9 +276,8 @@ func (t *trainer) evaluateVars(vars []compute.Buffer, bt *batch) (*evalResult, e
 	if err != nil {
 		return nil, err
 	}
-	B, K := t.evalSpec.B, t.evalSpec.steps()
+	B, K := s.B, s.steps()
 	res := &evalResult{trials: bt.trials, outputs: make([][]float64, B), losses: make([]float64, B), correct: make([]bool, B)}
-	lossFn := t.spec.LossFn
 	for i := range B {
 		o := make([]float64, K)
 		for k := range o {
@@ -279,7 +285,7 @@ func (t *trainer) evaluateVars(vars []compute.Buffer, bt *batch) (*evalResult, e
 		}
 		res.outputs[i] = o
 		res.losses[i] = spikernn.Loss(o, bt.trials[i].Target, lossFn)
-		res.correct[i] = t.task.Correct(o, bt.trials[i])
+		res.correct[i] = task.Correct(o, bt.trials[i])
 		res.loss += res.losses[i]
 		if res.correct[i] {
 			res.perf++

@@ -170,7 +170,9 @@ func (s *Store) pretrain(ctx context.Context, queue []*Job, workers, k int, rep 
 	if per <= 0 {
 		per = gomlxmodels.DefaultNetsPerGraph(specs[0].Backend, specs[0].Config.N)
 	}
-	workers = max(1, min(workers, len(specs)/per))
+	// As many graphs at once as fill the workers: 10 models on 2 workers
+	// train as two graphs of 5, not one of 8 and one of 2 after it.
+	workers = max(1, min(workers, (len(specs)+per-1)/per))
 	var wg sync.WaitGroup
 	for w := range workers {
 		var mine []pipeline.TrainSpec

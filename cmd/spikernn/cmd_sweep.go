@@ -56,7 +56,7 @@ func parseSweep(args []string, w io.Writer) (*sweepFlags, error) {
 	case "run":
 		fs.intVar(&f.workers, "workers", 0, "jobs at once (0: one per core)")
 		fs.switchVar(&f.retry, "retry-failed", "run again the jobs that failed")
-		fs.intVar(&f.netsPerGraph, "nets-per-graph", 0, "train the untrained models this many per GoMLX graph first (0: the backend's default, 1 on the pure-Go backend; results do not change)")
+		fs.intVar(&f.netsPerGraph, "nets-per-graph", 0, "train the untrained models this many per GoMLX graph first (0: the default, 8, or 1 on the pure-Go backend above N = 200; 1: each job trains its own; results do not change)")
 	case "run-one":
 		fs.intVar(&f.index, "index", -1, "the job's index in the grid (0-based; a Slurm array task gives $SLURM_ARRAY_TASK_ID)")
 		fs.switchVar(&f.retry, "retry-failed", "run the job again if it failed")

@@ -39,5 +39,8 @@
 // its own; on 2 cores, 8 per graph and one graph per worker trained
 // 1.1-1.9x as many Go-NoGo networks an hour as one training per core at
 // N = 200 and 1.4-3.0x at N = 50-100. --nets-per-graph 1 trains every
-// model in its job, as Slurm array tasks (run-one) always do.
+// model in its job. On Slurm, SlurmOptions.NetsPerGraph (spikernn sweep
+// submit --nets-per-graph K) makes each array task run K consecutive jobs
+// the same way (RunRange, run-one --count K); by default a task runs one
+// job, which keeps the array as wide as the cluster allows.
 package sweep

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spikernn/spikernn/pipeline"
@@ -94,6 +95,73 @@ seed = {from = 1, count = 4}
 	}
 }
 
+// TestRunRange runs a 4-job sweep as two ranges of two jobs (what grouped
+// Slurm array tasks run) and checks that the models were trained before
+// the jobs, two per graph, that the records are those of a plain run, that
+// a range run again finds nothing to do, and the errors for bad ranges.
+func TestRunRange(t *testing.T) {
+	text := `name = "range"
+no_search = true
+[base]
+task = "go-nogo"
+N = 20
+n_trials = 6
+eval_trials = 10
+[axes]
+seed = {from = 1, count = 4}
+`
+	open := func() (*Spec, *Store) {
+		p := filepath.Join(t.TempDir(), "spec.toml")
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		spec, err := LoadSpec(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.Store = t.TempDir()
+		store, err := OpenStore(spec.Store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return spec, store
+	}
+	specA, a := open()
+	if rep, err := Run(context.Background(), specA, a, RunOptions{Workers: 1, NetsPerGraph: 1}); err != nil || rep.Done != 4 {
+		t.Fatalf("plain run: %+v, %v", rep, err)
+	}
+	specB, b := open()
+	for _, first := range []int{0, 2} {
+		recs, err := RunRange(context.Background(), specB, b, first, 2, false, nil)
+		if err != nil || len(recs) != 2 || recs[0].Index != first || recs[1].Index != first+1 {
+			t.Fatalf("RunRange(%d, 2): %v, %v", first, recs, err)
+		}
+	}
+	if recs, err := RunRange(context.Background(), specB, b, 2, 5, false, nil); err != nil || len(recs) != 0 {
+		t.Errorf("RunRange over finished jobs: %v, %v", recs, err)
+	}
+	if _, ok := b.pretrained.Load(relPath(b.models.Dir, b.models.Path(mustTrain(t, specB, 3)))); !ok {
+		t.Error("the range's models were not trained before its jobs")
+	}
+	jobsA, _ := specA.Jobs()
+	jobsB, _ := specB.Jobs()
+	for i := range jobsA {
+		ra, errA := a.Record(jobsA[i].Key())
+		rb, errB := b.Record(jobsB[i].Key())
+		if errA != nil || errB != nil || ra == nil || rb == nil {
+			t.Fatalf("job %d: records %v, %v", i, errA, errB)
+		}
+		if ra.FinalLoss != rb.FinalLoss || ra.Trials != rb.Trials || ra.RatePerf != rb.RatePerf || rb.Status != "done" {
+			t.Errorf("job %d: records differ: %+v against %+v", i, ra, rb)
+		}
+	}
+	for _, c := range []struct{ first, count int }{{-1, 2}, {4, 1}, {0, 0}} {
+		if _, err := RunRange(context.Background(), specB, b, c.first, c.count, false, nil); err == nil {
+			t.Errorf("RunRange(%d, %d) gave no error", c.first, c.count)
+		}
+	}
+}
+
 func mustTrain(t *testing.T, spec *Spec, i int) pipeline.TrainSpec {
 	t.Helper()
 	jobs, err := spec.Jobs()
@@ -105,4 +173,51 @@ func mustTrain(t *testing.T, spec *Spec, i int) pipeline.TrainSpec {
 		t.Fatal(err)
 	}
 	return ts
+}
+
+// TestSubmitGrouped writes (without submitting) the array of a 10-job
+// sweep grouped 4 per task: three tasks, each running its 4 consecutive
+// jobs with run-one --count 4; with one job finished, its group stays.
+func TestSubmitGrouped(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "spec.toml")
+	text := "name = \"grouped\"\nno_search = true\n[base]\ntask = \"go-nogo\"\nN = 20\nn_trials = 6\neval_trials = 10\n[axes]\nseed = {from = 1, count = 10}\n"
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := LoadSpec(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Store = t.TempDir()
+	store, err := OpenStore(spec.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := Submit(spec, store, SlurmOptions{Binary: "/bin/sh", SpecPath: p, DryRun: true, NetsPerGraph: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(sub.Scripts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"#SBATCH --array=0-2\n", "--index $(((SLURM_ARRAY_TASK_ID + 0) * 4)) --count 4\n"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("array script lacks %q:\n%s", want, script)
+		}
+	}
+	if len(sub.Jobs) != 10 {
+		t.Errorf("%d jobs submitted, want 10", len(sub.Jobs))
+	}
+	// Finish jobs 4-7 (group 1): the array keeps groups 0 and 2.
+	if _, err := RunRange(context.Background(), spec, store, 4, 4, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	sub, err = Submit(spec, store, SlurmOptions{Binary: "/bin/sh", SpecPath: p, DryRun: true, NetsPerGraph: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if script, _ := os.ReadFile(sub.Scripts[0]); !strings.Contains(string(script), "#SBATCH --array=0,2\n") {
+		t.Errorf("after group 1 finished, array script:\n%s", script)
+	}
 }

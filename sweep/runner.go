@@ -207,6 +207,51 @@ func RunOne(ctx context.Context, spec *Spec, store *Store, index int, retryFaile
 	return store.runJob(ctx, jobs[index], retryFailed, runtime.GOMAXPROCS(0), rep)
 }
 
+// RunRange runs the jobs of indexes first to first+count-1 (those past the
+// last job are ignored), training their untrained models count per GoMLX
+// graph first (as Run with NetsPerGraph = count) and then running the jobs
+// one after another: what an array task of a grouped Slurm submission runs
+// (SlurmOptions.NetsPerGraph). Jobs that are finished, failed (unless
+// retryFailed) or held by another runner are skipped. It returns the
+// records of the jobs it ran.
+func RunRange(ctx context.Context, spec *Spec, store *Store, first, count int, retryFailed bool, rep spikernn.Reporter) ([]*Record, error) {
+	jobs, err := spec.Jobs()
+	if err != nil {
+		return nil, err
+	}
+	if count < 1 {
+		return nil, fmt.Errorf("sweep: a range of %d jobs", count)
+	}
+	if first < 0 || first >= len(jobs) {
+		return nil, fmt.Errorf("sweep: job index %d out of range: the sweep has %d jobs (0 to %d)", first, len(jobs), len(jobs)-1)
+	}
+	todo := jobs[first:min(first+count, len(jobs))]
+	states, err := store.states(todo)
+	if err != nil {
+		return nil, err
+	}
+	var queue []*Job
+	for _, j := range todo {
+		if st := states[j.Key()]; st == Pending || (st == Failed && retryFailed) {
+			queue = append(queue, j)
+		}
+	}
+	if count > 1 {
+		store.pretrain(ctx, queue, 1, count, rep, func(int) {})
+	}
+	var recs []*Record
+	for _, j := range queue {
+		rec, err := store.runJob(ctx, j, retryFailed, runtime.GOMAXPROCS(0), rep)
+		if rec != nil {
+			recs = append(recs, rec)
+		}
+		if err != nil {
+			return recs, err
+		}
+	}
+	return recs, nil
+}
+
 // runJob runs one job under its lock and writes its record; it returns a
 // nil record when the job was done (or held) by someone else or was
 // interrupted.

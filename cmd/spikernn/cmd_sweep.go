@@ -21,10 +21,10 @@ func init() {
 
 const sweepUsage = `sweep plan SPEC       the jobs, how many are done, a cost estimate
        spikernn sweep run SPEC [--workers K] [--retry-failed] [--nets-per-graph K]
-       spikernn sweep submit SPEC [--partition P --time T --mem M --account A --max-parallel K --dry-run]
+       spikernn sweep submit SPEC [--partition P --time T --mem M --account A --max-parallel K --nets-per-graph K --dry-run]
        spikernn sweep status SPEC
        spikernn sweep collect SPEC [--out FILE]   (default STORE/results.csv)
-       spikernn sweep run-one SPEC --index I      (what a Slurm array task runs)
+       spikernn sweep run-one SPEC --index I [--count K]   (what a Slurm array task runs)
 every sweep command takes --store DIR to override the spec's store folder`
 
 // sweepFlags are the flags of every sweep subcommand (each uses its own).
@@ -32,7 +32,7 @@ type sweepFlags struct {
 	sub, specPath, store  string
 	workers, netsPerGraph int
 	retry                 bool
-	index                 int
+	index, count          int
 	out                   string
 	slurm                 sweep.SlurmOptions
 	extra, setup          string
@@ -59,6 +59,7 @@ func parseSweep(args []string, w io.Writer) (*sweepFlags, error) {
 		fs.intVar(&f.netsPerGraph, "nets-per-graph", 0, "train the untrained models this many per GoMLX graph first (0: the default, 8, or 1 on the pure-Go backend above N = 200; 1: each job trains its own; results do not change)")
 	case "run-one":
 		fs.intVar(&f.index, "index", -1, "the job's index in the grid (0-based; a Slurm array task gives $SLURM_ARRAY_TASK_ID)")
+		fs.intVar(&f.count, "count", 1, "run this many consecutive jobs from --index, their models trained this many per GoMLX graph first")
 		fs.switchVar(&f.retry, "retry-failed", "run the job again if it failed")
 	case "collect":
 		fs.stringVar(&f.out, "out", "", "the CSV file (default STORE/results.csv; - for standard output)")
@@ -73,6 +74,7 @@ func parseSweep(args []string, w io.Writer) (*sweepFlags, error) {
 		fs.stringVar(&f.extra, "sbatch", "", "more #SBATCH options, separated by ';' (e.g. '--qos=long;--gres=gpu:1')")
 		fs.stringVar(&f.setup, "setup", "", "shell lines run before each task, separated by ';' (e.g. 'module load go')")
 		fs.stringVar(&o.Binary, "binary", "", "the spikernn binary the tasks run, on a path every node sees (default: this program)")
+		fs.intVar(&o.NetsPerGraph, "nets-per-graph", 1, "each task runs this many consecutive jobs, their models trained this many per GoMLX graph (fewer CPU hours for small networks; longer tasks)")
 		fs.switchVar(&o.RetryFailed, "retry-failed", "also submit the jobs that failed")
 		fs.switchVar(&o.DryRun, "dry-run", "write the scripts, do not submit them")
 	default:
@@ -87,6 +89,12 @@ func parseSweep(args []string, w io.Writer) (*sweepFlags, error) {
 	f.specPath = fs.args[0]
 	if f.sub == "run-one" && f.index < 0 {
 		return nil, errors.New("sweep run-one: --index I is required (0-based)")
+	}
+	if f.sub == "run-one" && f.count < 1 {
+		return nil, fmt.Errorf("sweep run-one: --count %d: give 1 or more jobs", f.count)
+	}
+	if f.sub == "submit" && f.slurm.NetsPerGraph < 1 {
+		return nil, fmt.Errorf("sweep submit: --nets-per-graph %d: give 1 or more", f.slurm.NetsPerGraph)
 	}
 	split := func(s string) []string {
 		var out []string
@@ -137,6 +145,11 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		ctx, stop := interruptContext()
 		defer stop()
 		term := newTerminal(stderr, 0)
+		if f.count > 1 {
+			recs, err := sweep.RunRange(ctx, f.spec, store, f.index, f.count, f.retry, term)
+			term.finish()
+			return runRangeResult(recs, err, f.index, f.count, stdout)
+		}
 		rec, err := sweep.RunOne(ctx, f.spec, store, f.index, f.retry, term)
 		term.finish()
 		if err != nil {
@@ -244,4 +257,29 @@ func printStates(w io.Writer, states map[int]sweep.State) {
 		sort.Ints(idx)
 		fmt.Fprintf(w, "  %s: %s\n", s, sweep.Ranges(idx))
 	}
+}
+
+// runRangeResult reports what "run-one --count K" did: one line per job it
+// ran; an error if one failed or the run was interrupted.
+func runRangeResult(recs []*sweep.Record, err error, first, count int, stdout io.Writer) error {
+	var failed []string
+	for _, rec := range recs {
+		fmt.Fprintf(stdout, "job %d (%s): %s\n", rec.Index, rec.Label, rec.Status)
+		if rec.Status == "failed" {
+			failed = append(failed, fmt.Sprintf("job %d: %s", rec.Index, rec.Error))
+		}
+	}
+	if err != nil {
+		if interrupted(err) {
+			return &exitError{exitInterrupted, fmt.Errorf("sweep run-one: %w", err)}
+		}
+		return fmt.Errorf("sweep run-one: %w", err)
+	}
+	if len(recs) == 0 {
+		fmt.Fprintf(stdout, "jobs %d-%d: nothing to do (finished, or held by another runner)\n", first, first+count-1)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("sweep run-one: %s", strings.Join(failed, "; "))
+	}
+	return nil
 }

@@ -315,3 +315,61 @@ func TestSweepSlurm(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepSlurmGrouped submits the micro sweep (N = 20, 30 x 3 seeds) with
+// --nets-per-graph 3 to the local Slurm cluster: two array tasks of three
+// jobs each, whose models train three per graph, and the same table as a
+// local run of one job at a time.
+func TestSweepSlurmGrouped(t *testing.T) {
+	if testing.Short() || !slurmUp() {
+		t.Skip("no Slurm cluster here (scripts/slurm/start-slurm.sh starts one)")
+	}
+	bin := buildBinary(t)
+	spec := microSweep(t)
+	local := filepath.Join(t.TempDir(), "local")
+	if code, out, errOut := run(t, "sweep", "run", spec, "--store", local, "--nets-per-graph", "1"); code != 0 {
+		t.Fatalf("local run: %s%s", out, errOut)
+	}
+	run(t, "sweep", "collect", spec, "--store", local)
+	store := filepath.Join(t.TempDir(), "slurm")
+	args := []string{"sweep", "submit", spec, "--store", store, "--binary", bin, "--time", "10", "--nets-per-graph", "3"}
+	if p := os.Getenv("SLURM_LOCAL_PARTITION"); p != "" {
+		args = append(args, "--partition", p)
+	}
+	t.Cleanup(func() {
+		exec.Command("scancel", "-n", "spikernn-micro").Run()
+		exec.Command("scancel", "-n", "spikernn-micro-collect").Run()
+	})
+	code, out, errOut := run(t, args...)
+	if code != 0 || !strings.Contains(out, "submitted") {
+		t.Fatalf("submit: exit %d\n%s%s", code, out, errOut)
+	}
+	script, err := os.ReadFile(filepath.Join(store, "slurm", "array_0.sbatch"))
+	if err != nil || !strings.Contains(string(script), "--array=0-1") || !strings.Contains(string(script), "--count 3") {
+		t.Fatalf("array script (%v):\n%s", err, script)
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		q, _ := exec.Command("squeue", "-h", "-o", "%i", "-n", "spikernn-micro,spikernn-micro-collect").Output()
+		if strings.TrimSpace(string(q)) == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the Slurm jobs did not finish in 5 minutes: %s", q)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if _, st, _ := run(t, "sweep", "status", spec, "--store", store); !strings.Contains(st, "6 done") {
+		logs, _ := filepath.Glob(filepath.Join(store, "slurm", "logs", "*"))
+		var b strings.Builder
+		for _, l := range logs {
+			d, _ := os.ReadFile(l)
+			fmt.Fprintf(&b, "== %s\n%s\n", l, d)
+		}
+		t.Fatalf("after Slurm: %s\n%s", st, b.String())
+	}
+	a := table(t, filepath.Join(local, "results.csv"))
+	if b := table(t, filepath.Join(store, "results.csv")); a != b {
+		t.Errorf("grouped Slurm and local tables differ:\n%s\n%s", a, b)
+	}
+}

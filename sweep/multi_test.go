@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,34 +17,8 @@ import (
 // every job then loaded its model and that the models and records are the
 // ones of the plain run.
 func TestRunNetsPerGraph(t *testing.T) {
-	text := `name = "multi"
-no_search = true
-[base]
-task = "go-nogo"
-N = 20
-n_trials = 6
-eval_trials = 10
-[axes]
-seed = {from = 1, count = 4}
-`
-	load := func() *Spec {
-		p := filepath.Join(t.TempDir(), "spec.toml")
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		spec, err := LoadSpec(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec.Store = t.TempDir()
-		return spec
-	}
 	run := func(k int) (*Spec, *Store) {
-		spec := load()
-		store, err := OpenStore(spec.Store)
-		if err != nil {
-			t.Fatal(err)
-		}
+		spec, store, _ := seedSweep(t, "multi", 4)
 		rep, err := Run(context.Background(), spec, store, RunOptions{Workers: 1, NetsPerGraph: k})
 		if err != nil || rep.Done != 4 || len(rep.Failures) != 0 {
 			t.Fatalf("K=%d: %+v, %v", k, rep, err)
@@ -100,30 +75,8 @@ seed = {from = 1, count = 4}
 // the jobs, two per graph, that the records are those of a plain run, that
 // a range run again finds nothing to do, and the errors for bad ranges.
 func TestRunRange(t *testing.T) {
-	text := `name = "range"
-no_search = true
-[base]
-task = "go-nogo"
-N = 20
-n_trials = 6
-eval_trials = 10
-[axes]
-seed = {from = 1, count = 4}
-`
 	open := func() (*Spec, *Store) {
-		p := filepath.Join(t.TempDir(), "spec.toml")
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		spec, err := LoadSpec(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec.Store = t.TempDir()
-		store, err := OpenStore(spec.Store)
-		if err != nil {
-			t.Fatal(err)
-		}
+		spec, store, _ := seedSweep(t, "range", 4)
 		return spec, store
 	}
 	specA, a := open()
@@ -179,20 +132,7 @@ func mustTrain(t *testing.T, spec *Spec, i int) pipeline.TrainSpec {
 // sweep grouped 4 per task: three tasks, each running its 4 consecutive
 // jobs with run-one --count 4; with one job finished, its group stays.
 func TestSubmitGrouped(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "spec.toml")
-	text := "name = \"grouped\"\nno_search = true\n[base]\ntask = \"go-nogo\"\nN = 20\nn_trials = 6\neval_trials = 10\n[axes]\nseed = {from = 1, count = 10}\n"
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	spec, err := LoadSpec(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec.Store = t.TempDir()
-	store, err := OpenStore(spec.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, store, p := seedSweep(t, "grouped", 10)
 	sub, err := Submit(spec, store, SlurmOptions{Binary: "/bin/sh", SpecPath: p, DryRun: true, NetsPerGraph: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -220,4 +160,26 @@ func TestSubmitGrouped(t *testing.T) {
 	if script, _ := os.ReadFile(sub.Scripts[0]); !strings.Contains(string(script), "#SBATCH --array=0,2\n") {
 		t.Errorf("after group 1 finished, array script:\n%s", script)
 	}
+}
+
+// seedSweep writes and loads a sweep of n tiny Go-NoGo jobs (N = 20, 6
+// trials, no search; seeds 1..n) with a store of its own, and returns its
+// spec, store and file.
+func seedSweep(t *testing.T, name string, n int) (*Spec, *Store, string) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "spec.toml")
+	text := fmt.Sprintf("name = %q\nno_search = true\n[base]\ntask = \"go-nogo\"\nN = 20\nn_trials = 6\neval_trials = 10\n[axes]\nseed = {from = 1, count = %d}\n", name, n)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := LoadSpec(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Store = t.TempDir()
+	store, err := OpenStore(spec.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec, store, p
 }

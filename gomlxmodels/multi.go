@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -151,16 +150,14 @@ type manyNet struct {
 	ready <-chan manyBatch
 	stop  func()
 
-	slot                       int // its slot in the group's graph (-1: none)
-	hist                       *History
-	losses                     []float64
-	lastEval                   *evalResult
-	lastEvalLoss, lastEvalPerf float64
-	status                     spikernn.Status
-	lastTr                     int // the last trial trained (-1: none)
-	adamStep                   int
-	lastBatch                  *batch // the batch of trial lastTr
-	started, finished          bool
+	slot int // its slot in the group's graph (-1: none)
+	evalLog
+	losses            []float64
+	status            spikernn.Status
+	lastTr            int // the last trial trained (-1: none)
+	adamStep          int
+	lastBatch         *batch // the batch of trial lastTr
+	started, finished bool
 
 	out     *spikernn.Network
 	histOut *History
@@ -322,9 +319,8 @@ func (g *manyGroup) multiSpecFor(M int) multiSpec {
 func (g *manyGroup) startNet(n *manyNet) error {
 	n.start = time.Now()
 	n.started = true
-	n.hist = &History{Backend: g.backendCfg}
+	n.evalLog = newEvalLog(g.backendCfg)
 	n.losses = make([]float64, n.opt.Trials)
-	n.lastEvalLoss, n.lastEvalPerf = math.NaN(), math.NaN()
 	n.status, n.lastTr = spikernn.StatusFailed, -1
 	rng := spikernn.SubRand(mixSeed(n.opt.Seed, tagBaseline, 0), 0)
 	n.baseTrial = n.task.NewTrial(rng)
@@ -759,10 +755,7 @@ func (g *manyGroup) evaluate(n *manyNet, tr int, bt *batch) error {
 	if err != nil {
 		return fmt.Errorf("gomlxmodels: evaluation after trial %d: %w", tr, err)
 	}
-	n.lastEval, n.lastEvalLoss, n.lastEvalPerf = ev, ev.loss, ev.perf
-	n.hist.EvalTrials = append(n.hist.EvalTrials, tr)
-	n.hist.EvalLosses = append(n.hist.EvalLosses, ev.loss)
-	n.hist.EvalPerfs = append(n.hist.EvalPerfs, ev.perf)
+	n.add(tr, ev)
 	return nil
 }
 

@@ -260,9 +260,8 @@ func Train(ctx context.Context, net *spikernn.Network, opt TrainOptions) (*spike
 	}
 	defer t.close()
 
-	r := &trainRun{t: t, opt: opt, task: task, crit: crit, start: start, hist: &History{Backend: backendCfg},
-		losses: make([]float64, opt.Trials), lastEvalLoss: math.NaN(), lastEvalPerf: math.NaN(),
-		status: spikernn.StatusFailed, lastTr: -1}
+	r := &trainRun{t: t, opt: opt, task: task, crit: crit, start: start, evalLog: newEvalLog(backendCfg),
+		losses: make([]float64, opt.Trials), status: spikernn.StatusFailed, lastTr: -1}
 	ready, stop := prefetch(be, t, task, opt)
 	var runErr error
 	if opt.sequential || t.evalSt == nil {
@@ -287,13 +286,33 @@ type trainRun struct {
 	crit  spikernn.Criterion
 	start time.Time
 
+	evalLog
+	losses []float64
+	status spikernn.Status
+	lastTr int // the last trial trained (-1: none)
+	runErr error
+}
+
+// evalLog is a run's evaluations: the latest one and the curve in the
+// History (Train's and TrainMany's).
+type evalLog struct {
 	hist                       *History
-	losses                     []float64
 	lastEval                   *evalResult
 	lastEvalLoss, lastEvalPerf float64
-	status                     spikernn.Status
-	lastTr                     int // the last trial trained (-1: none)
-	runErr                     error
+}
+
+// newEvalLog returns the log of a run on the backend, before any
+// evaluation.
+func newEvalLog(backend string) evalLog {
+	return evalLog{hist: &History{Backend: backend}, lastEvalLoss: math.NaN(), lastEvalPerf: math.NaN()}
+}
+
+// add records ev, the evaluation after trial tr.
+func (l *evalLog) add(tr int, ev *evalResult) {
+	l.lastEval, l.lastEvalLoss, l.lastEvalPerf = ev, ev.loss, ev.perf
+	l.hist.EvalTrials = append(l.hist.EvalTrials, tr)
+	l.hist.EvalLosses = append(l.hist.EvalLosses, ev.loss)
+	l.hist.EvalPerfs = append(l.hist.EvalPerfs, ev.perf)
 }
 
 // prefetch draws and uploads the training batches (and the evaluation
@@ -568,10 +587,7 @@ func (r *trainRun) record(tr int, ev *evalResult, err error) error {
 	if err != nil {
 		return fmt.Errorf("gomlxmodels: evaluation after trial %d: %w", tr, err)
 	}
-	r.lastEval, r.lastEvalLoss, r.lastEvalPerf = ev, ev.loss, ev.perf
-	r.hist.EvalTrials = append(r.hist.EvalTrials, tr)
-	r.hist.EvalLosses = append(r.hist.EvalLosses, ev.loss)
-	r.hist.EvalPerfs = append(r.hist.EvalPerfs, ev.perf)
+	r.add(tr, ev)
 	return nil
 }
 

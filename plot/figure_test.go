@@ -27,6 +27,12 @@ func simplePanel(t *testing.T) *gplot.Plot {
 // pngPixels renders fig as a PNG and returns the decoded image's size.
 func pngPixels(t *testing.T, fig *Figure) image.Point {
 	t.Helper()
+	return pngImage(t, fig).Bounds().Size()
+}
+
+// pngImage renders fig as a PNG and returns the decoded image.
+func pngImage(t *testing.T, fig *Figure) image.Image {
+	t.Helper()
 	b, err := fig.PNG()
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +41,7 @@ func pngPixels(t *testing.T, fig *Figure) image.Point {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return img.Bounds().Size()
+	return img
 }
 
 func TestFigurePNGSize(t *testing.T) {

@@ -1,8 +1,6 @@
 package plot
 
 import (
-	"bytes"
-	"image/png"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -16,14 +14,7 @@ func TestHeatmapRowZeroOnTop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := fig.PNG()
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := pngImage(t, fig)
 	size := img.Bounds().Size()
 	// Scan the middle column of the matrix panel for the first and last
 	// strongly red and blue pixels.
